@@ -1,0 +1,142 @@
+import { STATUS_CODES } from 'node:http'
+import helmet from '@fastify/helmet'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import type { ApiError } from './core/event.js'
+import { BodyTooLargeError, MalformedBodyError, NotFoundError, QueryInvalidError, UnsupportedMediaTypeError } from './errors.js'
+import { Hub } from './hub/hub.js'
+import type { EventLog } from './log/event-log.js'
+import { MemoryEventLog } from './log/memory-event-log.js'
+import { requireToken } from './plugins/auth.js'
+import { Publisher } from './publisher.js'
+import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { publishRoutes } from './routes/publish.js'
+import { streamRoutes } from './routes/stream.js'
+import { webRoutes } from './routes/web.js'
+import { startSelfMetrics } from './sources/self-metrics.js'
+import { ConnectionRegistry } from './sse/connection-registry.js'
+import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
+
+export interface AppDeps {
+  /** The event log; an in-memory window by default. */
+  readonly log?: EventLog
+  /** Folder of the built dashboard; the dashboard is not served when undefined. */
+  readonly webRoot?: string
+}
+
+/** The parts of a running app that sources (self-metrics, demo) and tests use. */
+export interface AppParts {
+  readonly log: EventLog
+  readonly hub: Hub
+  readonly registry: ConnectionRegistry
+  readonly publisher: Publisher
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pulseboard: AppParts
+  }
+}
+
+/** Fastify's own client errors, mapped onto our error table. */
+const FASTIFY_CODES: Record<string, new (detail: string) => FastifyError> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
+  FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
+  FST_ERR_CTP_EMPTY_JSON_BODY: MalformedBodyError,
+  FST_ERR_CTP_INVALID_JSON_BODY: MalformedBodyError,
+  FST_ERR_VALIDATION: QueryInvalidError
+}
+
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+    formAction: ["'self'"]
+  }
+}
+
+/** Our own error for anything a client caused; other errors pass through unchanged. */
+function asClientError (err: FastifyError): FastifyError {
+  if (err.code?.startsWith('PB_ERR_') === true) return err
+  const Mapped = err.code === undefined ? undefined : FASTIFY_CODES[err.code]
+  if (Mapped !== undefined) return new Mapped(err.message)
+  // The JSON parser's SyntaxError carries a 400 but no code of its own.
+  if (err instanceof SyntaxError) return new MalformedBodyError(err.message)
+  return err
+}
+
+/** The JSON body of an error answer. Only our own errors and 4xx show their message. */
+function toApiError (thrown: FastifyError): ApiError {
+  const err = asClientError(thrown)
+  const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
+  const ours = err.code?.startsWith('PB_ERR_') === true
+  const error = STATUS_CODES[statusCode] ?? 'Error'
+  if (statusCode < 500 || ours) return { statusCode, code: ours ? err.code : 'PB_ERR_BAD_REQUEST', error, message: err.message }
+  return { statusCode, code: 'PB_ERR_INTERNAL', error, message: 'The server could not complete the request.' }
+}
+
+/** Creates the app with every route registered, in order, in plain sight. */
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: config.bodyLimitBytes,
+    // A client that trickles its request (slowloris) is dropped after 30 s.
+    requestTimeout: 30_000,
+    return503OnClosing: true
+  })
+  const log = deps.log ?? new MemoryEventLog({ windowSize: config.windowSize, maxMetrics: config.maxMetrics })
+  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs })
+  const registry = new ConnectionRegistry({ maxQueuedBytes: config.maxClientBufferBytes })
+  const publisher = new Publisher(log, hub)
+  app.decorate('pulseboard', { log, hub, registry, publisher })
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const body = toApiError(err)
+    if (body.statusCode >= 500) request.log.error({ err }, 'request failed')
+    return reply.code(body.statusCode).send(body)
+  })
+  app.setNotFoundHandler((request) => {
+    throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
+  })
+  app.addHook('preClose', async () => {
+    hub.flush()
+    // Spread reconnects over a few seconds so clients do not all return at once.
+    registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
+  })
+  app.addHook('onClose', async () => {
+    hub.close()
+    await log.close()
+  })
+
+  await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
+  await app.register(publishRoutes, {
+    publisher,
+    authorize: requireToken(config.publishToken === undefined ? [] : [config.publishToken]),
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxBatchPoints: config.maxBatchPoints
+  })
+  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
+  await app.register(metricsRoutes, { log })
+  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, lastId: () => log.latestId() })
+  if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot })
+  if (config.selfMetrics) {
+    const stop = startSelfMetrics({
+      publish: async (points) => await publisher.publish(points),
+      hubStats: () => hub.stats,
+      clients: () => registry.size,
+      slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],
+      onError: (err) => app.log.warn({ err }, 'self-metrics publish failed')
+    })
+    app.addHook('onClose', async () => stop())
+  }
+  return app
+}

@@ -1,0 +1,250 @@
+/**
+ * Settings from the environment and command-line flags (flags win), checked once at
+ * startup into a frozen `Config`. Each setting is one row of `SETTINGS`.
+ */
+
+export const DEFAULT_PORT = 3000
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_DATA_DIR = './data'
+export const DEFAULT_HEARTBEAT_MS = 15_000
+export const DEFAULT_LOG_LEVEL = 'info'
+export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576
+export const DEFAULT_MAX_BATCH_POINTS = 10_000
+export const DEFAULT_WINDOW_SIZE = 100_000
+export const DEFAULT_MAX_CLIENT_BUFFER_BYTES = 1_048_576
+export const DEFAULT_MAX_CLIENTS = 20_000
+export const DEFAULT_FLUSH_MS = 25
+export const DEFAULT_RETRY_MS = 3_000
+export const DEFAULT_MAX_METRICS = 10_000
+
+/** Log levels pino understands, most severe first. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** The server's settings. Every number carries its unit in its name. */
+export interface Config {
+  /** TCP port; 0 picks a free one. Default 3000. */
+  readonly port: number
+  /** Interface to listen on. Default 127.0.0.1 (loopback only). */
+  readonly host: string
+  /** Directory for stored data, as given (relative to the working directory). Default ./data. */
+  readonly dataDir: string
+  /** Bearer token required to publish; absent means anyone may publish. Default none. */
+  readonly publishToken?: string
+  /** Interval between SSE keep-alive comments, in ms. Default 15000. */
+  readonly heartbeatMs: number
+  /** Default info. */
+  readonly logLevel: LogLevel
+  /** Largest request body, in bytes. Default 1 MiB. */
+  readonly bodyLimitBytes: number
+  /** Most points in one publish request (more → 413). Default 10000. */
+  readonly maxBatchPoints: number
+  /** Points kept in memory for resume and history. Default 100000. */
+  readonly windowSize: number
+  /** Unsent bytes allowed per stream client before it is cut off. Default 1 MiB. */
+  readonly maxClientBufferBytes: number
+  /** Concurrent stream clients (more → 503). Default 20000. */
+  readonly maxClients: number
+  /** How often queued stream bytes are written, coalescing frames, in ms. Default 25. */
+  readonly flushMs: number
+  /** Reconnect delay sent to clients as SSE `retry:`, in ms. Default 3000. */
+  readonly retryMs: number
+  /** Distinct metric names tracked. Default 10000. */
+  readonly maxMetrics: number
+  /** Publish the server's own metrics. Default true. */
+  readonly selfMetrics: boolean
+  /** Run the simulated demo feed. Default false. */
+  readonly demo: boolean
+  /** `--help` was given: print `configHelp()` instead of starting. */
+  readonly help: boolean
+}
+
+/** A bad or unknown setting. `setting` is the env variable or flag that held it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  readonly setting: string
+
+  constructor (setting: string, message: string) {
+    super(message)
+    this.setting = setting
+  }
+}
+
+type SettingKey = Exclude<keyof Config, 'help'>
+
+/** Reads one raw string; undefined means the string is not acceptable. */
+interface Parser<T> {
+  /** Completes "PORT must be …". */
+  readonly expected: string
+  readonly parse: (raw: string) => T | undefined
+}
+
+interface Setting<K extends SettingKey = SettingKey> {
+  readonly key: K
+  readonly env: string
+  readonly parser: Parser<Config[K]>
+  readonly fallback: Config[K]
+  readonly help: string
+}
+
+function int (min: number, max: number): Parser<number> {
+  return {
+    expected: `an integer from ${min} to ${max}`,
+    parse: (raw) => {
+      if (!/^\d+$/.test(raw)) return undefined
+      const n = Number(raw)
+      return n >= min && n <= max ? n : undefined
+    }
+  }
+}
+
+function oneOf<T extends string> (choices: readonly T[]): Parser<T> {
+  return {
+    expected: `one of ${choices.join(', ')}`,
+    parse: (raw) => choices.find((choice) => choice === raw)
+  }
+}
+
+const text: Parser<string> = {
+  expected: 'a non-empty string',
+  parse: (raw) => (raw.trim() === '' ? undefined : raw)
+}
+
+// A Map, not an object literal, so `constructor` or `__proto__` cannot look up something inherited.
+const BOOLEAN_WORDS = new Map([['1', true], ['0', false], ['true', true], ['false', false], ['yes', true], ['no', false]])
+
+const bool: Parser<boolean> = {
+  expected: `one of ${[...BOOLEAN_WORDS.keys()].join(', ')} (any case)`,
+  parse: (raw) => BOOLEAN_WORDS.get(raw.toLowerCase())
+}
+
+// A generic helper so the compiler checks that each row's parser and fallback match its key's type.
+function setting<K extends SettingKey> (key: K, env: string, parser: Parser<Config[K]>, fallback: Config[K], help: string): Setting<K> {
+  return { key, env, parser, fallback, help }
+}
+
+/** Every setting, in help order. The flag is the env name in lower kebab case: PORT → --port. */
+const SETTINGS: readonly Setting[] = [
+  setting('port', 'PORT', int(0, 65535), DEFAULT_PORT, 'TCP port to listen on (0 = any free port)'),
+  setting('host', 'HOST', text, DEFAULT_HOST, 'interface to listen on'),
+  setting('dataDir', 'DATA_DIR', text, DEFAULT_DATA_DIR, 'directory for stored data'),
+  setting('publishToken', 'PUBLISH_TOKEN', text, undefined, 'bearer token required to publish (default: none)'),
+  setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
+  setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
+  setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
+  setting('maxBatchPoints', 'MAX_BATCH_POINTS', int(1, 100_000), DEFAULT_MAX_BATCH_POINTS, 'most points per publish request'),
+  setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'points kept in memory for resume and history'),
+  setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
+    'unsent bytes per stream client before it is cut off'),
+  setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
+  setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
+  setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
+  setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
+  setting('selfMetrics', 'SELF_METRICS', bool, true, 'publish the server\'s own metrics'),
+  setting('demo', 'DEMO', bool, false, 'run the simulated demo feed')
+]
+
+const HELP_FLAGS = new Set(['--help', '-h'])
+
+function flagOf (entry: Setting): string {
+  return `--${entry.env.toLowerCase().replaceAll('_', '-')}`
+}
+
+const BY_FLAG = new Map(SETTINGS.map((entry) => [flagOf(entry), entry]))
+
+/** A raw value and where it came from (`PORT` or `--port`), for error messages. */
+interface RawValue {
+  readonly source: string
+  readonly raw: string
+}
+
+/**
+ * Builds the Config from `argv` (arguments after the script, e.g. `process.argv.slice(2)`)
+ * and `env`. Flags take `--port 3000` or `--port=3000`; boolean settings take `--demo`
+ * and `--no-demo`. An environment variable set to the empty string counts as set and
+ * is never a valid value, so a half-written deployment file fails at startup.
+ * @throws {ConfigError} on an invalid value, an unknown option, or a flag without a value
+ */
+export function parseConfig (argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+  const fromFlags = readFlags(argv)
+  const config: Record<string, unknown> = { help: fromFlags.help }
+  for (const entry of SETTINGS) {
+    const envRaw = env[entry.env]
+    const given = fromFlags.values.get(entry) ?? (envRaw === undefined ? undefined : { source: entry.env, raw: envRaw })
+    const value = given === undefined ? entry.fallback : parseValue(entry, given)
+    if (value !== undefined) config[entry.key] = value
+  }
+  // Every SETTINGS row has been read through a parser typed for its key, so the record is a Config.
+  return Object.freeze(config) as unknown as Config
+}
+
+function parseValue (entry: Setting, { source, raw }: RawValue): Config[SettingKey] {
+  const value = entry.parser.parse(raw)
+  if (value === undefined) {
+    const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw
+    throw new ConfigError(source, `${source} must be ${entry.parser.expected} (got ${JSON.stringify(shown)})`)
+  }
+  return value
+}
+
+interface Flags {
+  readonly help: boolean
+  readonly values: Map<Setting, RawValue>
+}
+
+function readFlags (argv: readonly string[]): Flags {
+  const values = new Map<Setting, RawValue>()
+  let help = false
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (HELP_FLAGS.has(arg)) {
+      help = true
+      continue
+    }
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1)
+    const negated = flag.startsWith('--no-') ? BY_FLAG.get(`--${flag.slice(5)}`) : undefined
+    if (negated?.parser === bool) {
+      if (inline !== undefined) throw new ConfigError(flag, `${flag} takes no value`)
+      values.set(negated, { source: flag, raw: 'false' })
+      continue
+    }
+    const entry = BY_FLAG.get(flag)
+    if (entry === undefined) {
+      throw new ConfigError(flag, flag.startsWith('-') ? `unknown option ${flag} (see --help)` : `unexpected argument ${JSON.stringify(arg)} (see --help)`)
+    }
+    if (inline !== undefined) {
+      values.set(entry, { source: flag, raw: inline })
+    } else if (entry.parser === bool) {
+      values.set(entry, { source: flag, raw: 'true' })
+    } else {
+      const next = argv[i + 1]
+      if (next === undefined || next.startsWith('--')) throw new ConfigError(flag, `${flag} needs a value`)
+      values.set(entry, { source: flag, raw: next })
+      i++
+    }
+  }
+  return { help, values }
+}
+
+/** The `--help` text: every option with its environment variable and default. */
+export function configHelp (): string {
+  const rows = SETTINGS.map((entry) => {
+    const flag = entry.parser === bool ? `${flagOf(entry)}, --no-${flagOf(entry).slice(2)}` : `${flagOf(entry)} <value>`
+    const fallback = entry.fallback === undefined ? '' : ` (default ${String(entry.fallback)})`
+    return [flag, entry.env, entry.help + fallback] as const
+  })
+  const flagWidth = Math.max(...rows.map(([flag]) => flag.length)) + 2
+  const envWidth = Math.max(...rows.map(([, env]) => env.length)) + 2
+  const lines = rows.map(([flag, env, help]) => `  ${flag.padEnd(flagWidth)}${env.padEnd(envWidth)}${help}`)
+  return [
+    'Usage: pulseboard [options]',
+    '',
+    'Each option can also be set with its environment variable; an option wins over the variable.',
+    '',
+    ...lines,
+    `  ${'--help, -h'.padEnd(flagWidth)}${''.padEnd(envWidth)}print this help and exit`,
+    ''
+  ].join('\n')
+}

@@ -1,0 +1,75 @@
+/**
+ * The data types that cross layers. The web dashboard imports these with
+ * `import type`, so the wire format is defined once.
+ */
+
+/** Server-assigned id of a stored point: an integer, strictly increasing over the whole stream. */
+export type EventId = number
+
+/** Tags attached to a point: at most 16 string → string pairs. */
+export type Tags = Readonly<Record<string, string>>
+
+/** A validated metric point, before the log has given it an id. `ts` is ms since the Unix epoch. */
+export interface MetricPoint {
+  readonly metric: string
+  readonly value: number
+  readonly ts: number
+  readonly tags?: Tags
+}
+
+/** A point as stored and streamed: the `data:` of every `event: metric` frame. */
+export interface StoredEvent extends MetricPoint {
+  readonly id: EventId
+}
+
+/** One entry of `GET /api/metrics`. */
+export interface MetricSummary {
+  readonly metric: string
+  readonly value: number
+  readonly ts: number
+  readonly id: EventId
+  readonly count: number
+  readonly tags?: Tags
+}
+
+/** Body of `GET /api/metrics`. */
+export interface MetricCatalog {
+  readonly metrics: readonly MetricSummary[]
+}
+
+/** Body of `GET /api/metrics/:name/history`: raw points, oldest first. */
+export interface MetricHistory {
+  readonly metric: string
+  readonly points: readonly StoredEvent[]
+}
+
+/** Body of a `202` answer to `POST /api/events`. */
+export interface PublishAck {
+  readonly accepted: number
+  readonly firstId: EventId
+  readonly lastId: EventId
+}
+
+/** Body of every 4xx/5xx answer. */
+export interface ApiError {
+  readonly statusCode: number
+  readonly code: string
+  readonly error: string
+  readonly message: string
+}
+
+/** SSE event names used on `/api/stream`. */
+export const StreamEvent = {
+  /** One stored point; `data` is a StoredEvent. */
+  metric: 'metric',
+  /** The resume point is older than what the server retains: the client must backfill. */
+  reset: 'reset'
+} as const
+
+/** `data` of an `event: reset` frame. */
+export interface ResetNotice {
+  /** The id the client asked to resume after. */
+  readonly requestedId: EventId
+  /** The oldest id the server could still replay, or the next id when nothing is retained. */
+  readonly oldestId: EventId
+}

@@ -1,0 +1,16 @@
+import createError from '@fastify/error'
+
+/**
+ * Every error a client can see. Throw these and test `err.code` and
+ * `statusCode`, never the message text.
+ */
+
+export const PayloadInvalidError = createError('PB_ERR_PAYLOAD_INVALID', 'Invalid payload: %s', 400)
+export const MalformedBodyError = createError('PB_ERR_MALFORMED_BODY', 'Malformed body: %s', 400)
+export const QueryInvalidError = createError('PB_ERR_QUERY_INVALID', 'Invalid query: %s', 400)
+export const UnauthorizedError = createError('PB_ERR_UNAUTHORIZED', 'Unauthorized: %s', 401)
+export const NotFoundError = createError('PB_ERR_NOT_FOUND', 'Not found: %s', 404)
+export const BodyTooLargeError = createError('PB_ERR_BODY_TOO_LARGE', 'Body too large: %s', 413)
+export const BatchTooLargeError = createError('PB_ERR_BATCH_TOO_LARGE', 'Batch too large: %s', 413)
+export const UnsupportedMediaTypeError = createError('PB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type: %s', 415)
+export const OverloadedError = createError('PB_ERR_OVERLOADED', 'Overloaded: %s', 503)

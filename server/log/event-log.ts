@@ -1,0 +1,31 @@
+import type { EventId, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+
+/** A time range and size cap for history reads. */
+export interface HistoryQuery {
+  /** Inclusive lower bound, ms since epoch. */
+  readonly fromMs: number
+  /** Inclusive upper bound, ms since epoch. */
+  readonly toMs: number
+  /** Most points returned; the newest ones win. */
+  readonly limit: number
+}
+
+/**
+ * The append-only log behind publishing, resume and history. Ids are integers
+ * that only ever grow; a reader resumes by asking for everything after an id.
+ */
+export interface EventLog {
+  /** Stores points atomically and returns them with their ids, in order. */
+  append: (points: readonly MetricPoint[]) => Promise<StoredEvent[]>
+  /** Up to `limit` events with an id above `afterId`, ascending, unfiltered. */
+  readAfter: (afterId: EventId, limit: number) => Promise<StoredEvent[]>
+  /** Oldest id that can still be read; `latestId() + 1` when nothing is retained. */
+  oldestId: () => EventId
+  /** Newest id given out; 0 before the first append. */
+  latestId: () => EventId
+  /** Every known metric with its last point and count, sorted by name. */
+  catalog: () => MetricSummary[]
+  /** Points of one metric in a time range, oldest first; undefined for an unknown metric. */
+  history: (metric: string, query: HistoryQuery) => Promise<StoredEvent[] | undefined>
+  close: () => Promise<void>
+}

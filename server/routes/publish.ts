@@ -1,0 +1,60 @@
+import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify'
+import type { PublishAck } from '../core/event.js'
+import { BatchTooLargeError, MalformedBodyError, PayloadInvalidError, UnsupportedMediaTypeError } from '../errors.js'
+import { createPublishValidator, describeIssue } from '../ingest/compile-validator.js'
+import { parseNdjson } from '../ingest/ndjson.js'
+import { toMetricPoints } from '../ingest/normalize.js'
+import type { Publisher } from '../publisher.js'
+
+export interface PublishRoutesOptions {
+  readonly publisher: Pick<Publisher, 'publish'>
+  /** Admits or refuses a request before its body is read. */
+  readonly authorize: onRequestAsyncHookHandler
+  /** Largest body accepted, in bytes. */
+  readonly bodyLimitBytes: number
+  /** Most points in one request. */
+  readonly maxBatchPoints: number
+  /** Clock in ms, injectable for tests. */
+  readonly now?: () => number
+}
+
+const NDJSON = 'application/x-ndjson'
+
+/** The request body as items, each with the number a client should be told about (item index or line). */
+interface Items {
+  readonly items: unknown[]
+  readonly unit: 'item' | 'line'
+  readonly lines?: readonly number[]
+}
+
+function itemsOf (body: unknown, isNdjson: boolean): Items {
+  if (!isNdjson) return { items: Array.isArray(body) ? body : [body], unit: 'item' }
+  const parsed = parseNdjson(body as string)
+  if (!parsed.ok) throw new MalformedBodyError(`line ${parsed.line}: ${parsed.message}`)
+  return { items: parsed.items, unit: 'line', lines: parsed.lines }
+}
+
+/** POST /api/events: one point, a JSON array, or NDJSON; all-or-nothing; 202 once stored. */
+export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (app, options) => {
+  const { publisher, maxBatchPoints } = options
+  const now = options.now ?? Date.now
+  const validate = createPublishValidator()
+
+  // Only JSON and NDJSON are accepted here; anything else is a 415 before any parsing.
+  app.removeContentTypeParser('text/plain')
+  app.addContentTypeParser(NDJSON, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body))
+  app.addHook('onRequest', options.authorize)
+
+  app.post('/api/events', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+    if (request.body === undefined) throw new UnsupportedMediaTypeError(`send a body as application/json or ${NDJSON}`)
+    const { items, unit, lines } = itemsOf(request.body, request.headers['content-type']?.startsWith(NDJSON) === true)
+    if (items.length > maxBatchPoints) throw new BatchTooLargeError(`${items.length} points in one request; the limit is ${maxBatchPoints}`)
+    const checked = validate(items)
+    if (!checked.ok) throw new PayloadInvalidError(describeIssue(checked.issue, unit, lines))
+    const normalized = toMetricPoints(checked.points, now())
+    if (!normalized.ok) throw new PayloadInvalidError(describeIssue(normalized.issue, unit, lines))
+    const stored = await publisher.publish(normalized.points)
+    const ack: PublishAck = { accepted: stored.length, firstId: stored[0]!.id, lastId: stored[stored.length - 1]!.id }
+    return reply.code(202).send(ack)
+  })
+}

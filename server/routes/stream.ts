@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { EventId } from '../core/event.js'
+import { compileTopicFilter, parseTopicList } from '../core/topic-filter.js'
+import { OverloadedError, QueryInvalidError } from '../errors.js'
+import type { Hub } from '../hub/hub.js'
+import type { ConnectionRegistry } from '../sse/connection-registry.js'
+import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
+import { encodeComment, encodeRetry } from '../sse/sse-frame.js'
+
+export interface StreamRoutesOptions {
+  readonly source: ReplaySource
+  readonly hub: Hub
+  readonly registry: ConnectionRegistry
+  /** Open streams allowed at once; past it, 503 with Retry-After. */
+  readonly maxClients: number
+  /** Reconnect delay sent as `retry:`, in ms. */
+  readonly retryMs: number
+  /** Interval of the shared `: ping` heartbeat, in ms. */
+  readonly heartbeatMs: number
+}
+
+interface StreamQuery {
+  metrics?: string
+  lastEventId?: string
+}
+
+const RESUME_ID = /^\d{1,15}$/
+const PING = Buffer.from(encodeComment('ping'))
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  // Tells nginx and similar proxies not to buffer the stream.
+  'x-accel-buffering': 'no'
+} as const
+
+const querystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    metrics: { type: 'string', maxLength: 2000 },
+    lastEventId: { type: 'string', maxLength: 20 }
+  }
+} as const
+
+/** Last-Event-ID from the header (what EventSource sends) or the query (for curl). */
+function resumeId (request: FastifyRequest<{ Querystring: StreamQuery }>): EventId | undefined {
+  const header = request.headers['last-event-id']
+  const raw = request.query.lastEventId ?? (Array.isArray(header) ? header[0] : header)
+  if (raw === undefined || raw === '') return undefined
+  if (!RESUME_ID.test(raw)) throw new QueryInvalidError(`Last-Event-ID must be a non-negative integer (got "${raw.slice(0, 20)}")`)
+  return Number(raw)
+}
+
+/** GET /api/stream: the live event stream, with filter and resume. */
+export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app, options) => {
+  const { source, hub, registry, maxClients, retryMs } = options
+  const heartbeat = setInterval(() => hub.broadcast(PING), options.heartbeatMs)
+  app.addHook('onClose', async () => clearInterval(heartbeat))
+
+  app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
+    const afterId = resumeId(request)
+    if (registry.size >= maxClients) {
+      reply.header('retry-after', Math.ceil(retryMs / 1000))
+      throw new OverloadedError(`the server already serves ${maxClients} streams`)
+    }
+    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
+    reply.hijack()
+    reply.raw.writeHead(200, STREAM_HEADERS)
+    request.raw.socket.setNoDelay(true)
+    let subscription: { unsubscribe: () => void } | undefined
+    const connection = registry.open(reply.raw, (reason) => {
+      subscription?.unsubscribe()
+      request.log.debug({ reason }, 'stream closed')
+    })
+    connection.send(encodeRetry(retryMs))
+    try {
+      subscription = await replayThenFollow(connection, { source, live: hub, filter, afterId })
+    } catch (err) {
+      request.log.error({ err }, 'stream replay failed')
+      connection.close('error')
+    }
+  })
+}

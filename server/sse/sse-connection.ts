@@ -1,0 +1,86 @@
+import { once } from 'node:events'
+import type { Writable } from 'node:stream'
+import type { EventId } from '../core/event.js'
+
+/** Default bound on bytes queued for one client before it is cut off: 1 MiB. */
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024
+
+/** Why a stream ended; counted in self-metrics. */
+export type CloseReason = 'client' | 'slow-consumer' | 'shutdown' | 'error'
+
+export interface SseConnectionOptions {
+  /** Unsent bytes allowed before the client is cut off (default 1 MiB). */
+  readonly maxQueuedBytes?: number
+  /** Called once, when the connection ends for whatever reason. */
+  readonly onClose: (reason: CloseReason) => void
+}
+
+/**
+ * One client's event stream over a writable (the raw HTTP response). Writes
+ * go straight to the socket; what the kernel will not take yet queues in the
+ * response, and a client whose queue would pass `maxQueuedBytes` is dropped
+ * instead of growing the server's memory.
+ */
+export class SseConnection {
+  /** Id of the newest event sent to this client (the hub's cursor). */
+  lastId: EventId = 0
+  readonly #out: Writable
+  readonly #maxQueuedBytes: number
+  readonly #onClose: (reason: CloseReason) => void
+  #closed = false
+
+  constructor (out: Writable, options: SseConnectionOptions) {
+    this.#out = out
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
+    this.#onClose = options.onClose
+    out.on('close', () => this.close('client'))
+    // A reset peer surfaces as 'error' then 'close'; the close listener cleans up.
+    out.on('error', () => {})
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get queuedBytes (): number {
+    return this.#out.writableLength
+  }
+
+  /**
+   * Queues SSE bytes, or cuts the client off when what it has not taken yet is
+   * already over the bound. The check comes before the write because one
+   * tick's chunk may alone be larger than the bound, and that chunk is a
+   * buffer shared by every client of a filter group, not a copy per client.
+   */
+  send (chunk: Buffer | string): void {
+    if (this.#closed) return
+    if (this.#out.writableLength > this.#maxQueuedBytes) {
+      this.#out.destroy()
+      this.close('slow-consumer')
+      return
+    }
+    this.#out.write(chunk)
+  }
+
+  /** Resolves once the queue is below half the bound, or the connection has closed. */
+  async whenWritable (): Promise<void> {
+    while (!this.#closed && this.#out.writableLength > this.#maxQueuedBytes / 2) {
+      const settled = new AbortController()
+      const { signal } = settled
+      try {
+        await Promise.race([once(this.#out, 'drain', { signal }), once(this.#out, 'close', { signal })])
+      } finally {
+        settled.abort() // drops the listener that did not fire; race already handles its rejection
+      }
+    }
+  }
+
+  /** Ends the stream, after `farewell` bytes if given (e.g. a final `retry:`). */
+  close (reason: CloseReason, farewell?: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (!this.#out.destroyed) this.#out.end(farewell)
+    this.#onClose(reason)
+  }
+}

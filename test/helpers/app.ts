@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import { buildApp, type AppDeps } from '../../server/app.js'
+import { parseConfig, type Config } from '../../server/config.js'
+
+/** The built dashboard, as `npm run build` leaves it. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+interface Teardown {
+  teardown: (fn: () => unknown) => void
+}
+
+/** Defaults for tests: quiet, no self-metrics, fast flushes; `overrides` win. */
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return { ...parseConfig([], {}), logLevel: 'silent', selfMetrics: false, flushMs: 5, ...overrides }
+}
+
+/** An app ready for `inject`, closed when the test ends. */
+export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = await buildApp(testConfig(overrides), { webRoot: WEB_ROOT, ...deps })
+  t.teardown(async () => await app.close())
+  await app.ready()
+  return app
+}
+
+/** An app listening on 127.0.0.1 on a free port, closed when the test ends. */
+export async function startTestServer (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<{ app: FastifyInstance, url: string }> {
+  const app = await buildTestApp(t, overrides, deps)
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { app, url }
+}
+
+/** POSTs a JSON body (or raw text with a content type) and returns status and parsed body. */
+export async function post (url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number, body: unknown, headers: Headers }> {
+  const raw = typeof body === 'string'
+  const response = await fetch(`${url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: raw ? body : JSON.stringify(body)
+  })
+  const text = await response.text()
+  return { status: response.status, body: text.length > 0 ? JSON.parse(text) : undefined, headers: response.headers }
+}

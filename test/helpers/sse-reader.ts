@@ -1,0 +1,146 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import type { StoredEvent } from '../../server/core/event.js'
+
+/** One parsed block of an event stream. */
+export type SseFrame =
+  | { kind: 'event', id: string | undefined, event: string, data: string }
+  | { kind: 'comment', text: string }
+  | { kind: 'retry', ms: number }
+
+const DEFAULT_WAIT_MS = 5000
+
+/**
+ * A client for text/event-stream over a real socket, parsing frames as the
+ * WHATWG spec says (fields per line, blank line dispatches). Every wait has a
+ * timeout, so a hang fails the test instead of freezing it.
+ */
+export class SseReader {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  readonly #response: IncomingMessage
+  readonly #frames: SseFrame[] = []
+  readonly #waiters: Array<() => void> = []
+  #buffer = ''
+  #ended = false
+
+  private constructor (response: IncomingMessage) {
+    this.#response = response
+    this.status = response.statusCode ?? 0
+    this.headers = response.headers
+    response.setEncoding('utf8')
+    response.on('data', (text: string) => this.#receive(text))
+    response.on('close', () => { this.#ended = true; this.#wake() })
+    response.on('error', () => { this.#ended = true; this.#wake() })
+  }
+
+  /** Opens a stream and resolves once the response headers have arrived. */
+  static async open (url: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SseReader> {
+    return await new Promise((resolve, reject) => {
+      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => resolve(new SseReader(response)))
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response from ${url} within ${timeoutMs} ms`)))
+      req.on('error', reject)
+      req.end()
+    })
+  }
+
+  /** True once the server has ended the stream. */
+  get ended (): boolean {
+    return this.#ended
+  }
+
+  /** The body so far when the server answered with an error instead of a stream. */
+  async text (timeoutMs = DEFAULT_WAIT_MS): Promise<string> {
+    await this.#until(() => this.#ended, timeoutMs, 'the response to end')
+    return this.#buffer
+  }
+
+  /** The next frame of any kind. */
+  async next (timeoutMs = DEFAULT_WAIT_MS): Promise<SseFrame> {
+    await this.#until(() => this.#frames.length > 0, timeoutMs, 'the next frame')
+    return this.#frames.shift()!
+  }
+
+  /** The next frame that is an event (skipping comments and retry). */
+  async nextEvent (timeoutMs = DEFAULT_WAIT_MS): Promise<Extract<SseFrame, { kind: 'event' }>> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const frame = await this.next(Math.max(1, deadline - Date.now()))
+      if (frame.kind === 'event') return frame
+    }
+  }
+
+  /** Reads `count` metric events and returns their parsed data, failing on any other event. */
+  async metrics (count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<StoredEvent[]> {
+    const deadline = Date.now() + timeoutMs
+    const events: StoredEvent[] = []
+    while (events.length < count) {
+      const frame = await this.nextEvent(Math.max(1, deadline - Date.now()))
+      if (frame.event !== 'metric') throw new Error(`expected a metric event, got "${frame.event}": ${frame.data}`)
+      const data = JSON.parse(frame.data) as StoredEvent
+      if (String(data.id) !== frame.id) throw new Error(`frame id ${frame.id} differs from data id ${data.id}`)
+      events.push(data)
+    }
+    return events
+  }
+
+  /** Resolves with true if a frame of kind `event` arrives within `ms`, false otherwise. */
+  async receivesEventWithin (ms: number): Promise<boolean> {
+    try {
+      await this.nextEvent(ms)
+      return true
+    } catch {
+      return false // the timeout is the expected outcome here
+    }
+  }
+
+  close (): void {
+    this.#response.destroy()
+  }
+
+  #receive (text: string): void {
+    if (this.status !== 200) {
+      this.#buffer += text
+      return
+    }
+    this.#buffer += text
+    const blocks = this.#buffer.split(/\r\n\r\n|\n\n|\r\r/)
+    this.#buffer = blocks.pop()!
+    for (const block of blocks) this.#parse(block)
+    this.#wake()
+  }
+
+  #parse (block: string): void {
+    let id: string | undefined
+    let event = 'message'
+    const data: string[] = []
+    let sawData = false
+    for (const line of block.split(/\r\n|\r|\n/)) {
+      const colon = line.indexOf(':')
+      const name = colon === -1 ? line : line.slice(0, colon)
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
+      if (name === '') this.#frames.push({ kind: 'comment', text: value })
+      else if (name === 'retry') this.#frames.push({ kind: 'retry', ms: Number(value) })
+      else if (name === 'id') id = value
+      else if (name === 'event') event = value
+      else if (name === 'data') { data.push(value); sawData = true }
+    }
+    if (sawData) this.#frames.push({ kind: 'event', id, event, data: data.join('\n') })
+  }
+
+  #wake (): void {
+    for (const waiter of this.#waiters.splice(0)) waiter()
+  }
+
+  async #until (ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!ready()) {
+      if (this.#ended && !ready()) throw new Error(`stream ended while waiting for ${what}`)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.#waiters.push(() => { clearTimeout(timer); resolve() })
+      })
+    }
+  }
+}
