@@ -28,7 +28,6 @@ const historySchema = {
   },
   querystring: {
     type: 'object',
-    additionalProperties: false,
     properties: {
       from: { type: 'integer', minimum: 0, maximum: MAX_TS },
       to: { type: 'integer', minimum: 0, maximum: MAX_TS },

@@ -36,7 +36,6 @@ const STREAM_HEADERS = {
 
 const querystring = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     metrics: { type: 'string', maxLength: 2000 },
     lastEventId: { type: 'string', maxLength: 20 }
