@@ -1,3 +1,8 @@
+// Defaults that belong to a module are defined there, once.
+import { DEFAULT_FLUSH_MS } from './hub/hub.js'
+import { DEFAULT_MAX_METRICS, DEFAULT_WINDOW_SIZE } from './log/memory-event-log.js'
+import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
+
 /**
  * Settings from the environment and command-line flags (flags win), checked once at
  * startup into a frozen `Config`. Each setting is one row of `SETTINGS`.
@@ -10,12 +15,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000
 export const DEFAULT_LOG_LEVEL = 'info'
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576
 export const DEFAULT_MAX_BATCH_POINTS = 10_000
-export const DEFAULT_WINDOW_SIZE = 100_000
-export const DEFAULT_MAX_CLIENT_BUFFER_BYTES = 1_048_576
 export const DEFAULT_MAX_CLIENTS = 20_000
-export const DEFAULT_FLUSH_MS = 25
 export const DEFAULT_RETRY_MS = 3_000
-export const DEFAULT_MAX_METRICS = 10_000
 
 /** Log levels pino understands, most severe first. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

@@ -30,7 +30,7 @@ interface Items {
 function itemsOf (body: unknown, isNdjson: boolean): Items {
   if (!isNdjson) return { items: Array.isArray(body) ? body : [body], unit: 'item' }
   const parsed = parseNdjson(body as string)
-  if (!parsed.ok) throw new MalformedBodyError(`line ${parsed.line}: ${parsed.message}`)
+  if (!parsed.ok) throw new MalformedBodyError(parsed.line > 0 ? `line ${parsed.line}: ${parsed.message}` : parsed.message)
   return { items: parsed.items, unit: 'line', lines: parsed.lines }
 }
 

@@ -1,0 +1,165 @@
+import t from 'tap'
+import { ConfigError, DEFAULT_PORT, configHelp, parseConfig } from '../../server/config.js'
+
+/** Runs parseConfig and returns the ConfigError it throws; throws (failing the test) when it does not. */
+function configError (argv: string[], env: Record<string, string | undefined> = {}): ConfigError {
+  try {
+    parseConfig(argv, env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify({ argv, env })}`)
+}
+
+t.test('defaults', async (t) => {
+  const config = parseConfig([], {})
+  t.strictSame({ ...config }, {
+    help: false,
+    port: 3000,
+    host: '127.0.0.1',
+    dataDir: './data',
+    heartbeatMs: 15000,
+    logLevel: 'info',
+    bodyLimitBytes: 1048576,
+    maxBatchPoints: 10000,
+    windowSize: 100000,
+    maxClientBufferBytes: 1048576,
+    maxClients: 20000,
+    flushMs: 25,
+    retryMs: 3000,
+    maxMetrics: 10000,
+    selfMetrics: true,
+    demo: false
+  })
+  t.notOk('publishToken' in config, 'no token by default')
+  t.ok(Object.isFrozen(config))
+  t.equal(DEFAULT_PORT, 3000)
+})
+
+t.test('reads every setting from the environment', async (t) => {
+  const config = parseConfig([], {
+    PORT: '0',
+    HOST: '0.0.0.0',
+    DATA_DIR: '/var/lib/pulseboard',
+    PUBLISH_TOKEN: 's3cret-token',
+    HEARTBEAT_MS: '1000',
+    LOG_LEVEL: 'debug',
+    BODY_LIMIT_BYTES: '2048',
+    MAX_BATCH_POINTS: '100000',
+    WINDOW_SIZE: '100',
+    MAX_CLIENT_BUFFER_BYTES: '16384',
+    MAX_CLIENTS: '1',
+    FLUSH_MS: '1000',
+    RETRY_MS: '100',
+    MAX_METRICS: '1000000',
+    SELF_METRICS: 'no',
+    DEMO: 'YES',
+    UNRELATED: 'ignored'
+  })
+  t.strictSame({ ...config }, {
+    help: false,
+    port: 0,
+    host: '0.0.0.0',
+    dataDir: '/var/lib/pulseboard',
+    publishToken: 's3cret-token',
+    heartbeatMs: 1000,
+    logLevel: 'debug',
+    bodyLimitBytes: 2048,
+    maxBatchPoints: 100000,
+    windowSize: 100,
+    maxClientBufferBytes: 16384,
+    maxClients: 1,
+    flushMs: 1000,
+    retryMs: 100,
+    maxMetrics: 1000000,
+    selfMetrics: false,
+    demo: true
+  })
+})
+
+t.test('flags win over the environment, in both forms', async (t) => {
+  const env = { PORT: '4000', HOST: 'example.org', LOG_LEVEL: 'warn' }
+  const config = parseConfig(['--port', '5000', '--host=::1', '--log-level=trace', '--port=6000'], env)
+  t.equal(config.port, 6000, 'the last flag wins')
+  t.equal(config.host, '::1')
+  t.equal(config.logLevel, 'trace')
+  t.equal(parseConfig(['--publish-token', 'abc=def'], {}).publishToken, 'abc=def', 'a value may hold "="')
+  t.equal(parseConfig(['--publish-token=a=b'], {}).publishToken, 'a=b', 'only the first "=" splits')
+  t.equal(parseConfig(['--data-dir', '-d'], {}).dataDir, '-d', 'a value may start with one dash')
+})
+
+t.test('booleans', async (t) => {
+  t.equal(parseConfig(['--no-self-metrics'], { SELF_METRICS: 'true' }).selfMetrics, false)
+  t.equal(parseConfig(['--self-metrics'], { SELF_METRICS: '0' }).selfMetrics, true)
+  t.equal(parseConfig(['--demo'], {}).demo, true)
+  t.equal(parseConfig(['--demo', '--no-demo'], {}).demo, false)
+  t.equal(parseConfig(['--demo=false'], {}).demo, false)
+  for (const [raw, value] of [['1', true], ['0', false], ['true', true], ['FALSE', false], ['Yes', true], ['no', false]] as const) {
+    t.equal(parseConfig([], { DEMO: raw }).demo, value, `DEMO=${raw}`)
+  }
+  const err = configError([], { SELF_METRICS: 'constructor' })
+  t.equal(err.setting, 'SELF_METRICS')
+  t.equal(err.message, 'SELF_METRICS must be one of 1, 0, true, false, yes, no (any case) (got "constructor")')
+  t.match(configError(['--no-demo=1']), { setting: '--no-demo', message: '--no-demo takes no value' })
+  t.match(configError(['--demo=maybe']), { setting: '--demo', message: /^--demo must be one of 1, 0/ })
+})
+
+t.test('an invalid integer names the setting and the range', async (t) => {
+  const err = configError([], { PORT: 'abc' })
+  t.type(err, ConfigError)
+  t.equal(err.name, 'ConfigError')
+  t.equal(err.setting, 'PORT')
+  t.equal(err.message, 'PORT must be an integer from 0 to 65535 (got "abc")')
+  for (const raw of ['', ' 80', '80.5', '1e3', '0x50', '-1', '65536', '+80', '99999999999999999999999']) {
+    t.equal(configError([], { PORT: raw }).setting, 'PORT', JSON.stringify(raw))
+  }
+  t.match(configError(['--heartbeat-ms', '999']), {
+    setting: '--heartbeat-ms', message: '--heartbeat-ms must be an integer from 1000 to 3600000 (got "999")'
+  })
+  t.match(configError(['--flush-ms=0'], { FLUSH_MS: '5' }), { setting: '--flush-ms' }, 'the flag, not the env, is named')
+  t.match(configError([], { MAX_CLIENT_BUFFER_BYTES: '16383' }), { message: /from 16384 to 1073741824/ })
+  t.match(configError([], { WINDOW_SIZE: 'x'.repeat(100) }), { message: `WINDOW_SIZE must be an integer from 100 to 10000000 (got "${'x'.repeat(40)}…")` })
+})
+
+t.test('other invalid values', async (t) => {
+  t.match(configError([], { LOG_LEVEL: 'verbose' }), {
+    setting: 'LOG_LEVEL', message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'
+  })
+  t.match(configError([], { LOG_LEVEL: 'INFO' }), { setting: 'LOG_LEVEL' }, 'levels are lower case')
+  t.match(configError([], { HOST: '  ' }), { setting: 'HOST', message: 'HOST must be a non-empty string (got "  ")' })
+  t.match(configError([], { PUBLISH_TOKEN: '' }), { setting: 'PUBLISH_TOKEN', message: /non-empty string/ })
+  t.match(configError(['--data-dir='], {}), { setting: '--data-dir' })
+})
+
+t.test('unknown options and stray arguments', async (t) => {
+  t.match(configError(['--prot', '3000']), { setting: '--prot', message: 'unknown option --prot (see --help)' })
+  t.match(configError(['--prot=3000']), { setting: '--prot', message: 'unknown option --prot (see --help)' })
+  t.match(configError(['--no-port']), { setting: '--no-port', message: 'unknown option --no-port (see --help)' })
+  t.match(configError(['-p']), { setting: '-p', message: 'unknown option -p (see --help)' })
+  t.match(configError(['serve']), { setting: 'serve', message: 'unexpected argument "serve" (see --help)' })
+})
+
+t.test('a flag without its value', async (t) => {
+  t.match(configError(['--port']), { setting: '--port', message: '--port needs a value' })
+  t.match(configError(['--port', '--demo']), { setting: '--port', message: '--port needs a value' })
+})
+
+t.test('--help and -h', async (t) => {
+  t.equal(parseConfig(['--help'], {}).help, true)
+  t.equal(parseConfig(['--port', '1', '-h'], {}).help, true)
+  t.equal(parseConfig(['-h'], { PORT: '8080' }).port, 8080, 'the rest is still read')
+})
+
+t.test('configHelp lists every setting with its variable and default', async (t) => {
+  const help = configHelp()
+  t.match(help, /^Usage: pulseboard \[options\]/)
+  t.match(help, /--port <value> +PORT +TCP port to listen on \(0 = any free port\) \(default 3000\)/)
+  t.match(help, /--publish-token <value> +PUBLISH_TOKEN +bearer token required to publish \(default: none\)\n/)
+  t.match(help, /--self-metrics, --no-self-metrics +SELF_METRICS +.*\(default true\)/)
+  t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
+  t.match(help, /--help, -h +print this help and exit\n$/)
+  const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
+    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+  for (const name of env) t.match(help, new RegExp(` ${name} `), name)
+})
