@@ -54,7 +54,8 @@ export class MemoryEventLog implements EventLog {
   }
 
   catalog (): MetricSummary[] {
-    return [...this.#catalog.values()].sort((a, b) => (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
+    // Names are unique keys, so no two entries compare equal.
+    return [...this.#catalog.values()].sort((a, b) => (a.metric < b.metric ? -1 : 1))
   }
 
   async history (metric: string, query: HistoryQuery): Promise<StoredEvent[] | undefined> {

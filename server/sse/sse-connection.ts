@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import type { EventId } from '../core/event.js'
 
@@ -18,8 +17,8 @@ export interface SseConnectionOptions {
 /**
  * One client's event stream over a writable (the raw HTTP response). Writes
  * go straight to the socket; what the kernel will not take yet queues in the
- * response, and a client whose queue would pass `maxQueuedBytes` is dropped
- * instead of growing the server's memory.
+ * response, and a client that still has more than `maxQueuedBytes` queued
+ * when the next bytes come is dropped instead of growing the server's memory.
  */
 export class SseConnection {
   /** Id of the newest event sent to this client (the hub's cursor). */
@@ -28,6 +27,8 @@ export class SseConnection {
   readonly #maxQueuedBytes: number
   readonly #onClose: (reason: CloseReason) => void
   #closed = false
+  /** Resumes a pending `whenWritable`; only the replay loop waits, so there is at most one. */
+  #wake: (() => void) | undefined
 
   constructor (out: Writable, options: SseConnectionOptions) {
     this.#out = out
@@ -63,16 +64,25 @@ export class SseConnection {
     this.#out.write(chunk)
   }
 
-  /** Resolves once the queue is below half the bound, or the connection has closed. */
+  /**
+   * Resolves once the client has taken enough that another replay chunk may
+   * be queued (below half the bound, or below the socket's own high-water
+   * mark, after which no 'drain' would come), or once the connection closed.
+   */
   async whenWritable (): Promise<void> {
-    while (!this.#closed && this.#out.writableLength > this.#maxQueuedBytes / 2) {
-      const settled = new AbortController()
-      const { signal } = settled
-      try {
-        await Promise.race([once(this.#out, 'drain', { signal }), once(this.#out, 'close', { signal })])
-      } finally {
-        settled.abort() // drops the listener that did not fire; race already handles its rejection
-      }
+    const out = this.#out
+    while (!this.#closed && out.writableNeedDrain && out.writableLength > this.#maxQueuedBytes / 2) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          out.off('drain', wake)
+          out.off('close', wake)
+          this.#wake = undefined
+          resolve()
+        }
+        out.on('drain', wake)
+        out.on('close', wake)
+        this.#wake = wake
+      })
     }
   }
 
@@ -80,6 +90,7 @@ export class SseConnection {
   close (reason: CloseReason, farewell?: string): void {
     if (this.#closed) return
     this.#closed = true
+    this.#wake?.()
     if (!this.#out.destroyed) this.#out.end(farewell)
     this.#onClose(reason)
   }

@@ -1,0 +1,294 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import Database from 'better-sqlite3'
+import type { EventId, MetricPoint, MetricSummary, StoredEvent, Tags } from '../core/event.js'
+import type { EventLog, HistoryQuery } from './event-log.js'
+import { applySchema, SQL, type EventRow, type MetricRow } from './sqlite-schema.js'
+
+/** Default database file name inside `dataDir`. */
+export const DEFAULT_FILE_NAME = 'pulseboard.db'
+/** Default age after which `prune()` deletes a point: 7 days, in ms. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+/** Default number of points kept: 50,000,000. */
+export const DEFAULT_MAX_POINTS = 50_000_000
+/** Default rows deleted per statement by `prune()`: 5,000. */
+export const DEFAULT_PRUNE_BATCH_SIZE = 5_000
+/** Default time one `prune()` call keeps deleting batches for: 10 ms. */
+export const DEFAULT_PRUNE_BUDGET_MS = 10
+
+export interface SqliteEventLogOptions {
+  /** Directory of the database; created (with parents) if missing. */
+  readonly dataDir: string
+  /** Database file name inside `dataDir` (default `pulseboard.db`). */
+  readonly fileName?: string
+  /** Points kept (default 50,000,000); `prune()` deletes the oldest beyond it. */
+  readonly maxPoints?: number
+  /** Age in ms after which `prune()` deletes a point, judged by its `ts` (default 7 days). */
+  readonly retentionMs?: number
+  /** Rows deleted per statement by `prune()` (default 5,000). */
+  readonly pruneBatchSize?: number
+  /** Time in ms after which `prune()` starts no further batch (default 10). */
+  readonly pruneBudgetMs?: number
+  /** Clock for retention, ms since the epoch (default `Date.now`). */
+  readonly now?: () => number
+}
+
+/** One line, whatever the cause: SQLite and fs messages are short, but be sure. */
+function describe (cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return message.replace(/\s*\n\s*/g, ' ')
+}
+
+/** The database could not be opened: a directory that cannot be created or written, or a file that is not a database. */
+export class StoreOpenError extends Error {
+  readonly code = 'PB_STORE_OPEN'
+  /** The database file. */
+  readonly path: string
+
+  constructor (path: string, cause: unknown) {
+    super(`cannot open event store ${path}: ${describe(cause)}`, { cause })
+    this.name = 'StoreOpenError'
+    this.path = path
+  }
+}
+
+/** A group of appends could not be committed (disk full, read-only, I/O error, log closed); none of it was stored. */
+export class StoreWriteError extends Error {
+  readonly code = 'PB_STORE_WRITE'
+  /** The database file. */
+  readonly path: string
+  /** SQLite's code for the failure, e.g. `SQLITE_FULL`; undefined when the log was closed. */
+  readonly sqliteCode: string | undefined
+
+  constructor (path: string, cause: unknown) {
+    super(`cannot write to event store ${path}: ${describe(cause)}`, { cause })
+    this.name = 'StoreWriteError'
+    this.path = path
+    const code: unknown = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined
+    this.sqliteCode = typeof code === 'string' ? code : undefined
+  }
+}
+
+interface PendingAppend {
+  readonly points: readonly MetricPoint[]
+  readonly resolve: (events: StoredEvent[]) => void
+  readonly reject: (err: StoreWriteError) => void
+}
+
+/** What one commit changes in the catalog, per metric: its newest point and how many points it gained. */
+type CatalogChanges = Map<string, { last: StoredEvent, added: number }>
+
+function toEvent (id: EventId, point: MetricPoint): StoredEvent {
+  const { metric, value, ts, tags } = point
+  return tags === undefined ? { id, metric, value, ts } : { id, metric, value, ts, tags }
+}
+
+function fromRow (row: EventRow): StoredEvent {
+  const { id, metric, value, ts, tags } = row
+  return tags === null ? { id, metric, value, ts } : { id, metric, value, ts, tags: JSON.parse(tags) as Tags }
+}
+
+function toSummary (last: StoredEvent, count: number): MetricSummary {
+  const { id, metric, value, ts, tags } = last
+  return tags === undefined ? { metric, value, ts, id, count } : { metric, value, ts, id, count, tags }
+}
+
+/** Catalog order, by UTF-16 code units as MemoryEventLog sorts; names are unique, so never 0. */
+function byName (a: MetricSummary, b: MetricSummary): number {
+  return a.metric < b.metric ? -1 : 1
+}
+
+/**
+ * A durable EventLog in one SQLite file. Appends made in the same tick are
+ * committed together in one transaction (group commit); each promise settles only
+ * once that commit is on disk. Ids are consecutive and never reused, even after
+ * retention or a restart. Oldest and latest id and the catalog are kept in memory.
+ */
+export class SqliteEventLog implements EventLog {
+  readonly #db: Database.Database
+  readonly #path: string
+  readonly #maxPoints: number
+  readonly #retentionMs: number
+  readonly #pruneBatchSize: number
+  readonly #pruneBudgetMs: number
+  readonly #now: () => number
+  readonly #insert: Database.Statement<[number, string, number, number, string | null]>
+  readonly #upsert: Database.Statement<[string, number, number, number, number, string | null]>
+  readonly #readAfter: Database.Statement<[number, number], EventRow>
+  readonly #history: Database.Statement<[string, number, number, number], EventRow>
+  readonly #firstYoung: Database.Statement<[number, number, number], { id: number | null }>
+  readonly #deleteRange: Database.Statement<[number, number]>
+  readonly #commit: (events: readonly StoredEvent[], changes: CatalogChanges) => void
+  readonly #catalog = new Map<string, MetricSummary>()
+  #sorted: MetricSummary[] | undefined
+  #queue: PendingAppend[] = []
+  #flushTimer: NodeJS.Immediate | undefined
+  #oldestId: EventId
+  #latestId: EventId
+  #commits = 0
+  #closed = false
+
+  /** Opens (creating if needed) the database and loads ids and catalog. Throws StoreOpenError. */
+  static open (options: SqliteEventLogOptions): SqliteEventLog {
+    const path = join(options.dataDir, options.fileName ?? DEFAULT_FILE_NAME)
+    let db: Database.Database | undefined
+    try {
+      mkdirSync(options.dataDir, { recursive: true })
+      db = new Database(path)
+      applySchema(db)
+      return new SqliteEventLog(db, path, options)
+    } catch (err) {
+      db?.close()
+      throw new StoreOpenError(path, err)
+    }
+  }
+
+  private constructor (db: Database.Database, path: string, options: SqliteEventLogOptions) {
+    this.#db = db
+    this.#path = path
+    this.#maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
+    this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS
+    this.#pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE
+    this.#pruneBudgetMs = options.pruneBudgetMs ?? DEFAULT_PRUNE_BUDGET_MS
+    this.#now = options.now ?? Date.now
+    this.#insert = db.prepare(SQL.insertEvent)
+    this.#upsert = db.prepare(SQL.upsertMetric)
+    this.#readAfter = db.prepare(SQL.readAfter)
+    this.#history = db.prepare(SQL.history)
+    this.#firstYoung = db.prepare(SQL.firstYoung)
+    this.#deleteRange = db.prepare(SQL.deleteRange)
+    this.#commit = db.transaction((events: readonly StoredEvent[], changes: CatalogChanges) => {
+      for (const e of events) this.#insert.run(e.id, e.metric, e.value, e.ts, e.tags === undefined ? null : JSON.stringify(e.tags))
+      for (const [metric, { last, added }] of changes) {
+        this.#upsert.run(metric, last.value, last.ts, last.id, added, last.tags === undefined ? null : JSON.stringify(last.tags))
+      }
+    })
+    this.#latestId = db.prepare<[], { id: number }>(SQL.lastId).get()!.id
+    this.#oldestId = db.prepare<[], { id: number | null }>(SQL.firstId).get()!.id ?? this.#latestId + 1
+    for (const row of db.prepare<[], MetricRow>(SQL.catalog).all()) this.#catalog.set(row.metric, toSummary(fromRow(row), row.count))
+  }
+
+  /** Number of transactions committed by appends since open: one per group of same-tick appends. */
+  get commits (): number {
+    return this.#commits
+  }
+
+  /** Queues the points for this tick's group commit; resolves once they are on disk, rejects with StoreWriteError. */
+  append (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
+    if (this.#closed) return Promise.reject(new StoreWriteError(this.#path, new Error('the log is closed')))
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ points, resolve, reject })
+      this.#flushTimer ??= setImmediate(() => this.#flush())
+    })
+  }
+
+  async readAfter (afterId: EventId, limit: number): Promise<StoredEvent[]> {
+    if (limit <= 0) return []
+    return this.#readAfter.all(afterId, limit).map(fromRow)
+  }
+
+  oldestId (): EventId {
+    return this.#oldestId
+  }
+
+  latestId (): EventId {
+    return this.#latestId
+  }
+
+  catalog (): MetricSummary[] {
+    this.#sorted ??= [...this.#catalog.values()].sort(byName)
+    return [...this.#sorted]
+  }
+
+  /**
+   * The newest `limit` points of a metric with `fromMs ≤ ts ≤ toMs`, oldest first.
+   * "Newest" and the order are by `ts` (then id), which is what the index serves.
+   */
+  async history (metric: string, query: HistoryQuery): Promise<StoredEvent[] | undefined> {
+    if (!this.#catalog.has(metric)) return undefined
+    if (query.limit <= 0) return []
+    return this.#history.all(metric, query.fromMs, query.toMs, query.limit).map(fromRow).reverse()
+  }
+
+  /**
+   * Deletes the oldest points, in batches of `pruneBatchSize`, while there are more
+   * than `maxPoints` or the oldest is older than `retentionMs`. Stops after
+   * `pruneBudgetMs` so a timer can call it without stalling the process; returns the
+   * number deleted. Deletion stays at the head of the log, so the retained ids remain
+   * one consecutive range: a point with a future `ts` holds back the ones after it
+   * until `maxPoints` applies.
+   */
+  prune (): number {
+    const started = performance.now()
+    let deleted = 0
+    for (let n = this.#pruneBatch(); n > 0; n = this.#pruneBatch()) {
+      deleted += n
+      if (performance.now() - started >= this.#pruneBudgetMs) break
+    }
+    return deleted
+  }
+
+  /** Commits whatever is queued, then closes the database. Later appends reject. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#flush()
+    this.#closed = true
+    this.#db.close()
+  }
+
+  /** Runs a PRAGMA on the connection, for diagnostics (`page_count`, `wal_checkpoint(TRUNCATE)`, …). */
+  pragma (source: string, options?: Database.PragmaOptions): unknown {
+    return this.#db.pragma(source, options)
+  }
+
+  #flush (): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+    this.#flushTimer = undefined
+    const group = this.#queue
+    this.#queue = []
+    let nextId = this.#latestId + 1
+    const results = group.map(({ points }) => points.map((point) => toEvent(nextId++, point)))
+    const events = results.flat()
+    const changes: CatalogChanges = new Map()
+    for (const event of events) {
+      changes.set(event.metric, { last: event, added: (changes.get(event.metric)?.added ?? 0) + 1 })
+    }
+    if (events.length > 0) {
+      try {
+        this.#commit(events, changes)
+      } catch (err) {
+        // better-sqlite3 has rolled the transaction back: nothing of the group is stored.
+        const error = new StoreWriteError(this.#path, err)
+        for (const pending of group) pending.reject(error)
+        return
+      }
+      this.#commits++
+      this.#latestId = nextId - 1
+      this.#track(changes)
+    }
+    group.forEach((pending, i) => pending.resolve(results[i]!))
+  }
+
+  #track (changes: CatalogChanges): void {
+    for (const [metric, { last, added }] of changes) {
+      this.#catalog.set(metric, toSummary(last, (this.#catalog.get(metric)?.count ?? 0) + added))
+    }
+    this.#sorted = undefined
+  }
+
+  /** Deletes one batch from the head of the log and returns how many rows went. */
+  #pruneBatch (): number {
+    const oldest = this.#oldestId
+    if (oldest > this.#latestId) return 0
+    const batchEnd = Math.min(oldest + this.#pruneBatchSize, this.#latestId + 1)
+    const overCount = this.#latestId - this.#maxPoints + 1
+    const end = overCount > oldest
+      ? Math.min(batchEnd, overCount)
+      : this.#firstYoung.get(oldest, this.#pruneBatchSize, this.#now() - this.#retentionMs)!.id ?? batchEnd
+    if (end <= oldest) return 0
+    const { changes } = this.#deleteRange.run(oldest, end)
+    this.#oldestId = end
+    return changes
+  }
+}

@@ -1,0 +1,81 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Connection settings and tables of the SQLite event store. Kept apart from
+ * `sqlite-event-log.ts` so the log reads as behaviour and this file as layout.
+ */
+
+/** One row of `events` as better-sqlite3 returns it. `tags` is JSON text or NULL. */
+export interface EventRow {
+  readonly id: number
+  readonly metric: string
+  readonly value: number
+  readonly ts: number
+  readonly tags: string | null
+}
+
+/** One row of `metrics`, the catalog: the last point of each metric and how many it has had. */
+export interface MetricRow extends EventRow {
+  readonly count: number
+}
+
+/**
+ * WAL lets readers run while a group commits. `synchronous = FULL` syncs the WAL at
+ * every commit, so an acknowledged publish survives power loss as well as `kill -9`
+ * (NORMAL would only survive a process crash); it still meets the ingest target, see
+ * `test/bench/ingest-sqlite.ts`. Reading `journal_mode` first also makes a file that is
+ * not a database fail here, at open, rather than on the first write.
+ */
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = OFF']
+
+/**
+ * AUTOINCREMENT records the highest id ever used in `sqlite_sequence`, so ids are not
+ * reused even after retention has deleted every row. `(metric, ts)` serves history;
+ * SQLite appends the rowid to every index, so it is really `(metric, ts, id)`.
+ */
+const DDL = `
+  CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    ts INTEGER NOT NULL,
+    tags TEXT
+  );
+  CREATE INDEX IF NOT EXISTS events_metric_ts ON events (metric, ts);
+  CREATE TABLE IF NOT EXISTS metrics (
+    metric TEXT PRIMARY KEY,
+    value REAL NOT NULL,
+    ts INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    tags TEXT
+  ) WITHOUT ROWID;
+`
+
+/** Every statement the log prepares, by purpose. */
+export const SQL = {
+  insertEvent: 'INSERT INTO events (id, metric, value, ts, tags) VALUES (?, ?, ?, ?, ?)',
+  /** `count` is the number of points the group added; the row keeps the running total. */
+  upsertMetric: `INSERT INTO metrics (metric, value, ts, id, count, tags) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (metric) DO UPDATE SET value = excluded.value, ts = excluded.ts, id = excluded.id,
+      count = metrics.count + excluded.count, tags = excluded.tags`,
+  readAfter: 'SELECT id, metric, value, ts, tags FROM events WHERE id > ? ORDER BY id LIMIT ?',
+  /** Newest first, straight off the `(metric, ts)` index; the caller reverses. */
+  history: `SELECT id, metric, value, ts, tags FROM events
+    WHERE metric = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC, id DESC LIMIT ?`,
+  /** The first id, within the next `limit` rows from an id, whose point is still young enough. */
+  firstYoung: `SELECT min(id) AS id FROM
+    (SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT ?) WHERE ts >= ?`,
+  deleteRange: 'DELETE FROM events WHERE id >= ? AND id < ?',
+  catalog: 'SELECT metric, value, ts, id, count, tags FROM metrics',
+  /** The highest id ever given out, even when retention has since deleted it. */
+  lastId: `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+    coalesce((SELECT max(id) FROM events), 0)) AS id`,
+  firstId: 'SELECT min(id) AS id FROM events'
+} as const
+
+/** Sets the connection up and creates the tables if the file is new. Throws what SQLite throws. */
+export function applySchema (db: Database.Database): void {
+  for (const pragma of PRAGMAS) db.pragma(pragma)
+  db.exec(DDL)
+}

@@ -1,0 +1,103 @@
+import t from 'tap'
+import { compileTopicFilter, parseTopicList } from '../../../server/core/topic-filter.js'
+
+t.test('an empty list matches every metric with the key *', async (t) => {
+  const filter = compileTopicFilter([])
+  t.equal(filter.key, '*')
+  t.ok(filter.matches('cpu.load'))
+  t.ok(filter.matches(''))
+})
+
+t.test('blank globs are ignored, so a list of only blanks matches everything', async (t) => {
+  const filter = compileTopicFilter(['', '  ', '\t'])
+  t.equal(filter.key, '*')
+  t.ok(filter.matches('anything.at.all'))
+})
+
+t.test('a * glob anywhere in the list makes the filter match everything', async (t) => {
+  const filter = compileTopicFilter(['cpu.load', '*'])
+  t.equal(filter.key, '*')
+  t.ok(filter.matches('mem.rss'))
+})
+
+t.test('an exact name matches only that name', async (t) => {
+  const filter = compileTopicFilter(['cpu.load'])
+  t.equal(filter.key, 'cpu.load')
+  t.ok(filter.matches('cpu.load'))
+  t.notOk(filter.matches('cpu.load1'))
+  t.notOk(filter.matches('xcpu.load'))
+  t.notOk(filter.matches('cpu'))
+})
+
+t.test('a dot in a glob is literal, not a regexp wildcard', async (t) => {
+  const filter = compileTopicFilter(['cpu.load'])
+  t.notOk(filter.matches('cpuXload'))
+})
+
+t.test('* matches any run of characters, dots included, and the empty run', async (t) => {
+  const filter = compileTopicFilter(['trade.*.price'])
+  t.ok(filter.matches('trade.btc.price'))
+  t.ok(filter.matches('trade.btc.usd.price'))
+  t.ok(filter.matches('trade..price'))
+  t.notOk(filter.matches('trade.btc.volume'))
+  t.notOk(filter.matches('trade.price'))
+})
+
+t.test('a trailing * matches every name with that prefix', async (t) => {
+  const filter = compileTopicFilter(['btc.*'])
+  t.ok(filter.matches('btc.price'))
+  t.ok(filter.matches('btc.'))
+  t.notOk(filter.matches('btc'))
+  t.notOk(filter.matches('eth.price'))
+})
+
+t.test('several globs match a metric that fits any one of them', async (t) => {
+  const filter = compileTopicFilter(['btc.*', 'cpu.load'])
+  t.ok(filter.matches('btc.price'))
+  t.ok(filter.matches('cpu.load'))
+  t.notOk(filter.matches('cpu.loadavg'))
+  t.notOk(filter.matches('mem.rss'))
+})
+
+t.test('regexp metacharacters in a glob are matched literally', async (t) => {
+  const filter = compileTopicFilter(['a+b?(c)[d]{1}^$|\\'])
+  t.ok(filter.matches('a+b?(c)[d]{1}^$|\\'))
+  t.notOk(filter.matches('aab'))
+  t.notOk(filter.matches('ab'))
+  t.notOk(filter.matches(''))
+})
+
+t.test('the alternation of two globs stays anchored at both ends', async (t) => {
+  const filter = compileTopicFilter(['a', 'b'])
+  t.notOk(filter.matches('ab'))
+  t.notOk(filter.matches('xa'))
+  t.notOk(filter.matches('bx'))
+})
+
+t.test('the key is trimmed, sorted and deduplicated, so equal filters have equal keys', async (t) => {
+  const one = compileTopicFilter([' cpu.load', 'btc.*', 'cpu.load ', 'btc.*'])
+  const two = compileTopicFilter(['btc.*', 'cpu.load'])
+  t.equal(one.key, 'btc.*,cpu.load')
+  t.equal(two.key, one.key)
+  t.ok(one.matches('cpu.load'), 'a trimmed glob matches the name without spaces')
+})
+
+t.test('matching is case-sensitive', async (t) => {
+  const filter = compileTopicFilter(['cpu.*'])
+  t.notOk(filter.matches('CPU.load'))
+})
+
+t.test('parseTopicList gives no globs for a missing value', async (t) => {
+  t.same(parseTopicList(undefined), [])
+})
+
+t.test('parseTopicList splits on commas and keeps blanks for the compiler to drop', async (t) => {
+  t.same(parseTopicList('btc.*,cpu.load'), ['btc.*', 'cpu.load'])
+  t.same(parseTopicList(''), [''])
+  t.same(parseTopicList('a,,b'), ['a', '', 'b'])
+})
+
+t.test('parseTopicList then compileTopicFilter: an empty query value matches everything', async (t) => {
+  t.equal(compileTopicFilter(parseTopicList('')).key, '*')
+  t.equal(compileTopicFilter(parseTopicList(' , ')).key, '*')
+})

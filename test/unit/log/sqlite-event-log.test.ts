@@ -1,0 +1,373 @@
+import { spawn } from 'node:child_process'
+import { randomBytes, randomInt } from 'node:crypto'
+import { once } from 'node:events'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
+import type { EventLog } from '../../../server/log/event-log.js'
+import { MemoryEventLog } from '../../../server/log/memory-event-log.js'
+import {
+  DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, DEFAULT_RETENTION_MS,
+  SqliteEventLog, StoreOpenError, StoreWriteError, type SqliteEventLogOptions
+} from '../../../server/log/sqlite-event-log.js'
+
+type Test = typeof t
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const WRITER = fileURLToPath(new URL('../../fixtures/sqlite-writer.ts', import.meta.url))
+
+function point (metric: string, value: number, ts = 1000, tags?: Record<string, string>): MetricPoint {
+  return tags === undefined ? { metric, value, ts } : { metric, value, ts, tags }
+}
+
+/** Opens a log in `dir` (a fresh test dir by default), closed on teardown. */
+function open (t: Test, options: Partial<SqliteEventLogOptions> = {}): SqliteEventLog {
+  const log = SqliteEventLog.open({ ...options, dataDir: options.dataDir ?? t.testdir() })
+  t.teardown(() => log.close())
+  return log
+}
+
+/** Appends `count` points of one metric, one call per point, ts = 1000 + i. */
+async function fill (log: EventLog, count: number, metric = 'm'): Promise<StoredEvent[]> {
+  const stored: StoredEvent[] = []
+  for (let i = 0; i < count; i++) stored.push(...await log.append([point(metric, i, 1000 + i)]))
+  return stored
+}
+
+const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
+
+t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,000 and 10 ms', async (t) => {
+  t.equal(DEFAULT_FILE_NAME, 'pulseboard.db')
+  t.equal(DEFAULT_RETENTION_MS, 604_800_000)
+  t.equal(DEFAULT_MAX_POINTS, 50_000_000)
+  t.equal(DEFAULT_PRUNE_BATCH_SIZE, 5_000)
+  t.equal(DEFAULT_PRUNE_BUDGET_MS, 10)
+  const dir = t.testdir()
+  const log = SqliteEventLog.open({ dataDir: join(dir, 'a', 'b') })
+  t.equal(log.pragma('journal_mode', { simple: true }), 'wal')
+  t.equal(log.pragma('synchronous', { simple: true }), 2, 'synchronous = FULL')
+  await log.close()
+  await SqliteEventLog.open({ dataDir: join(dir, 'a', 'b'), fileName: 'other.db' }).close()
+  t.ok(existsSync(join(dir, 'a', 'b', 'pulseboard.db')))
+  t.ok(existsSync(join(dir, 'a', 'b', 'other.db')))
+})
+
+t.test('an empty log has latestId 0 and oldestId 1', async (t) => {
+  const log = open(t)
+  t.equal(log.latestId(), 0)
+  t.equal(log.oldestId(), 1)
+  t.same(await log.readAfter(0, 10), [])
+  t.same(log.catalog(), [])
+  t.equal(await log.history('m', { fromMs: 0, toMs: 1e15, limit: 10 }), undefined)
+})
+
+t.test('ids are consecutive across calls and continue after close and reopen', async (t) => {
+  const dir = t.testdir()
+  const first = SqliteEventLog.open({ dataDir: dir })
+  t.same(ids(await first.append([point('a', 1), point('b', 2)])), [1, 2])
+  t.same(ids(await first.append([point('c', 3)])), [3])
+  await first.close()
+  const second = open(t, { dataDir: dir })
+  t.equal(second.latestId(), 3)
+  t.equal(second.oldestId(), 1)
+  t.same(ids(await second.append([point('d', 4)])), [4])
+  t.same(ids(await second.readAfter(0, 10)), [1, 2, 3, 4])
+})
+
+t.test('ids are never reused, even after pruning every point and reopening', async (t) => {
+  const dir = t.testdir()
+  const first = SqliteEventLog.open({ dataDir: dir, now: () => 1e15 })
+  await fill(first, 5)
+  t.equal(first.prune(), 5)
+  t.equal(first.oldestId(), 6)
+  t.equal(first.latestId(), 5)
+  await first.close()
+  const second = open(t, { dataDir: dir })
+  t.equal(second.latestId(), 5)
+  t.equal(second.oldestId(), 6, 'nothing retained: oldestId is the next id')
+  t.same(ids(await second.append([point('m', 9)])), [6])
+  t.equal(second.oldestId(), 6)
+})
+
+t.test('appends made in one tick share one commit, and each gets its own ids in call order', async (t) => {
+  const log = open(t)
+  const calls = [log.append([point('a', 1)]), log.append([point('b', 2), point('b', 3)]), log.append([]), log.append([point('c', 4)])]
+  t.equal(log.latestId(), 0, 'nothing is visible before the commit')
+  const results = await Promise.all(calls)
+  t.same(results.map(ids), [[1], [2, 3], [], [4]])
+  t.equal(log.commits, 1)
+  await log.append([point('d', 5)])
+  t.equal(log.commits, 2, 'a later tick is a new commit')
+})
+
+t.test('appending nothing commits nothing and gives no ids', async (t) => {
+  const log = open(t)
+  t.same(await log.append([]), [])
+  t.equal(log.commits, 0)
+  t.equal(log.latestId(), 0)
+})
+
+t.test('appends issued while earlier ones are in flight keep their call order', async (t) => {
+  const log = open(t)
+  const pending: Array<Promise<StoredEvent[]>> = []
+  let value = 0
+  for (let round = 0; round < 20; round++) {
+    const size = 1 + (round % 4)
+    for (let call = 0; call < 1 + (round % 3); call++) {
+      pending.push(log.append(Array.from({ length: size }, () => point('seq', value++))))
+    }
+    if (round % 2 === 0) await new Promise((resolve) => setImmediate(resolve))
+  }
+  const results = (await Promise.all(pending)).flat()
+  t.same(results.map((e) => e.value), results.map((_, i) => i), 'values in call order')
+  t.same(ids(results), results.map((_, i) => i + 1), 'ids consecutive in call order')
+  t.same(await log.readAfter(0, 1000), results)
+  t.ok(log.commits < pending.length, 'some calls shared a commit')
+})
+
+t.test('results match MemoryEventLog for the same input, key order included', async (t) => {
+  const memory = new MemoryEventLog()
+  const sqlite = open(t)
+  const input: MetricPoint[][] = [
+    [point('cpu', 1.5, 100), point('mem', 10, 100, { host: 'a' })],
+    [point('cpu', 2, 200, { host: 'b', zone: 'z1' })],
+    [],
+    [point('cpu', -3.25, 300), point('disk', 0, 300), point('mem', 11, 400)],
+    [point('cpu', 4, 400, { host: 'a' }), point('a.first', 1e300, 500)]
+  ]
+  for (const points of input) {
+    const [fromMemory, fromSqlite] = await Promise.all([memory.append(points), sqlite.append(points)])
+    t.equal(JSON.stringify(fromSqlite), JSON.stringify(fromMemory))
+  }
+  const same = (actual: unknown, expected: unknown, what: string): void => {
+    t.same(actual, expected, what)
+    t.equal(JSON.stringify(actual), JSON.stringify(expected), `${what}, as JSON`)
+  }
+  same(await sqlite.readAfter(0, 100), await memory.readAfter(0, 100), 'readAfter everything')
+  same(await sqlite.readAfter(3, 2), await memory.readAfter(3, 2), 'readAfter a slice')
+  same(sqlite.catalog(), memory.catalog(), 'catalog')
+  for (const metric of ['cpu', 'mem', 'disk', 'nope']) {
+    for (const query of [{ fromMs: 0, toMs: 1000, limit: 10 }, { fromMs: 200, toMs: 400, limit: 2 }]) {
+      same(await sqlite.history(metric, query), await memory.history(metric, query), `history ${metric}`)
+    }
+  }
+  t.equal(sqlite.latestId(), memory.latestId())
+  t.equal(sqlite.oldestId(), memory.oldestId())
+})
+
+t.test('readAfter returns ids above afterId, ascending, up to limit', async (t) => {
+  const log = open(t)
+  await fill(log, 6)
+  t.same(ids(await log.readAfter(2, 3)), [3, 4, 5])
+  t.same(ids(await log.readAfter(4, 100)), [5, 6])
+  t.same(await log.readAfter(6, 10), [])
+  t.same(await log.readAfter(0, 0), [])
+  t.same(await log.readAfter(0, -1), [], 'a negative limit is not SQLite\'s "no limit"')
+})
+
+t.test('history bounds are inclusive, the newest limit points win, oldest first', async (t) => {
+  const log = open(t)
+  await fill(log, 10)
+  await fill(log, 3, 'other')
+  const values = async (fromMs: number, toMs: number, limit: number): Promise<number[] | undefined> =>
+    (await log.history('m', { fromMs, toMs, limit }))?.map((e) => e.value)
+  t.same(await values(1002, 1005, 100), [2, 3, 4, 5], 'both ends inclusive')
+  t.same(await values(1002, 1005, 2), [4, 5], 'newest win')
+  t.same(await values(0, 1e15, 3), [7, 8, 9])
+  t.same(await values(1003, 1003, 10), [3])
+  t.same(await values(2000, 3000, 10), [], 'a known metric with nothing in range')
+  t.same(await values(0, 1e15, 0), [])
+  t.same(await values(0, 1e15, -5), [])
+  t.same((await log.history('other', { fromMs: 0, toMs: 1e15, limit: 10 }))?.map((e) => e.metric), ['other', 'other', 'other'])
+})
+
+t.test('history orders points that share a ts by id', async (t) => {
+  const log = open(t)
+  await log.append([point('m', 1, 5), point('m', 2, 5), point('m', 3, 5)])
+  t.same((await log.history('m', { fromMs: 5, toMs: 5, limit: 2 }))?.map((e) => e.id), [2, 3])
+})
+
+t.test('the catalog survives a reopen, counts keep adding up and tags follow the newest point', async (t) => {
+  const dir = t.testdir()
+  const first = SqliteEventLog.open({ dataDir: dir })
+  await first.append([point('b', 1, 10, { host: 'x' }), point('a', 2, 20), point('b', 3, 30, { host: 'y' })])
+  const before = first.catalog()
+  t.same(before, [
+    { metric: 'a', value: 2, ts: 20, id: 2, count: 1 },
+    { metric: 'b', value: 3, ts: 30, id: 3, count: 2, tags: { host: 'y' } }
+  ])
+  await first.close()
+  const second = open(t, { dataDir: dir })
+  t.equal(JSON.stringify(second.catalog()), JSON.stringify(before))
+  await second.append([point('b', 4, 40)])
+  t.same(second.catalog()[1], { metric: 'b', value: 4, ts: 40, id: 4, count: 3 }, 'tags gone with a point without them')
+  const copy = second.catalog()
+  copy.pop()
+  t.equal(second.catalog().length, 2, 'callers get a copy')
+})
+
+t.test('prune by age deletes from the oldest id while points are older than retentionMs', async (t) => {
+  let nowMs = 1000
+  const log = open(t, { retentionMs: 100, now: () => nowMs })
+  await fill(log, 10) // ts 1000..1009
+  t.equal(log.prune(), 0, 'nothing old yet')
+  nowMs = 1104 // cutoff 1004: ts 1000..1003 are older
+  t.equal(log.prune(), 4)
+  t.equal(log.oldestId(), 5)
+  t.same(ids(await log.readAfter(0, 100)), [5, 6, 7, 8, 9, 10])
+  t.same(log.catalog()[0]?.count, 10, 'the catalog still counts every point ever appended')
+})
+
+t.test('prune by age stops at the first young point, keeping the ids one range', async (t) => {
+  const log = open(t, { retentionMs: 100, now: () => 2000 })
+  await log.append([point('m', 1, 1000), point('m', 2, 5000), point('m', 3, 1000)])
+  t.equal(log.prune(), 1)
+  t.same(ids(await log.readAfter(0, 10)), [2, 3])
+})
+
+t.test('prune by count keeps exactly the newest maxPoints', async (t) => {
+  const log = open(t, { maxPoints: 3, now: () => 0 })
+  await fill(log, 10)
+  t.equal(log.prune(), 7)
+  t.equal(log.oldestId(), 8)
+  t.same(ids(await log.readAfter(0, 100)), [8, 9, 10])
+  t.equal(log.prune(), 0)
+  await fill(log, 2)
+  t.equal(log.prune(), 2)
+  t.same(ids(await log.readAfter(0, 100)), [10, 11, 12])
+})
+
+t.test('prune works in batches and each call stops after its time budget', async (t) => {
+  const log = open(t, { maxPoints: 1, pruneBatchSize: 2, pruneBudgetMs: 0, now: () => 0 })
+  await log.append(Array.from({ length: 7 }, (_, i) => point('m', i)))
+  t.equal(log.prune(), 2, 'a budget of 0 ms allows one batch')
+  t.equal(log.oldestId(), 3)
+  t.equal(log.prune(), 2)
+  t.equal(log.prune(), 2)
+  t.equal(log.prune(), 0)
+  t.equal(log.oldestId(), 7)
+})
+
+t.test('one prune call over a large backlog returns within about 20 ms', async (t) => {
+  const log = open(t, { maxPoints: 0 })
+  const points = Array.from({ length: 30_000 }, (_, i) => point(`m${i % 10}`, i, Date.now()))
+  await log.append(points)
+  const started = performance.now()
+  const deleted = log.prune()
+  const elapsedMs = performance.now() - started
+  t.ok(deleted >= DEFAULT_PRUNE_BATCH_SIZE, `deleted ${deleted}`)
+  // A generous margin: the budget is 10 ms plus one batch; coverage and a busy CI slow it down.
+  t.ok(elapsedMs < 100, `took ${elapsedMs.toFixed(1)} ms`)
+  let total = deleted
+  for (let n = log.prune(); n > 0; n = log.prune()) total += n
+  t.equal(total, 30_000)
+  t.equal(log.oldestId(), 30_001)
+})
+
+t.test('a directory that cannot be created gives StoreOpenError naming the path', async (t) => {
+  const dir = t.testdir({ file: 'not a directory' })
+  const dataDir = join(dir, 'file', 'sub')
+  const err = t.throws(() => SqliteEventLog.open({ dataDir })) as StoreOpenError
+  t.type(err, StoreOpenError)
+  t.type(err, Error)
+  t.equal(err.code, 'PB_STORE_OPEN')
+  t.equal(err.name, 'StoreOpenError')
+  t.equal(err.path, join(dataDir, 'pulseboard.db'))
+  t.match(err.message, dataDir)
+  t.match(err.message, /ENOTDIR/)
+  t.notMatch(err.message, /\n/)
+})
+
+t.test('a file that is not a database gives StoreOpenError', async (t) => {
+  const dir = t.testdir()
+  writeFileSync(join(dir, 'pulseboard.db'), randomBytes(16_384))
+  const err = t.throws(() => SqliteEventLog.open({ dataDir: dir })) as StoreOpenError
+  t.type(err, StoreOpenError)
+  t.equal(err.code, 'PB_STORE_OPEN')
+  t.match(err.message, join(dir, 'pulseboard.db'))
+  t.match(err.message, /not a database/)
+  t.notMatch(err.message, /\n/)
+})
+
+t.test('a disk-full commit rejects every caller of the group, stores nothing, and the log recovers', async (t) => {
+  const dir = t.testdir()
+  const log = open(t, { dataDir: dir })
+  await fill(log, 3)
+  const catalog = log.catalog()
+  const commits = log.commits
+  // A real SQLITE_FULL: the file may not grow past its current size.
+  log.pragma(`max_page_count = ${String(log.pragma('page_count', { simple: true }))}`)
+  const big = Array.from({ length: 2000 }, (_, i) => point('big', i, 2000 + i, { pad: 'x'.repeat(90) }))
+  const results = await Promise.allSettled([log.append([point('m', 100)]), log.append(big), log.append([])])
+  for (const result of results) {
+    t.equal(result.status, 'rejected')
+    const err: unknown = result.status === 'rejected' ? result.reason : undefined
+    t.type(err, StoreWriteError)
+    t.match(err, { code: 'PB_STORE_WRITE', sqliteCode: 'SQLITE_FULL', name: 'StoreWriteError' })
+    t.match((err as Error).message, join(dir, 'pulseboard.db'))
+  }
+  t.equal(log.latestId(), 3)
+  t.equal(log.commits, commits)
+  t.same(ids(await log.readAfter(0, 10_000)), [1, 2, 3])
+  t.same(log.catalog(), catalog)
+  t.equal(await log.history('big', { fromMs: 0, toMs: 1e15, limit: 10 }), undefined)
+  log.pragma('max_page_count = 1073741823')
+  t.same(ids(await log.append([point('m', 200)])), [4], 'the next id follows the last stored one')
+  await log.close()
+  const reopened = open(t, { dataDir: dir })
+  t.equal(reopened.latestId(), 4)
+  t.same((await reopened.readAfter(0, 10_000)).map((e) => e.value), [0, 1, 2, 200])
+})
+
+t.test('StoreWriteError keeps a cause without an SQLite code', async (t) => {
+  const fromString = new StoreWriteError('/x.db', 'boom')
+  t.equal(fromString.message, 'cannot write to event store /x.db: boom')
+  t.equal(fromString.sqliteCode, undefined)
+  t.equal(new StoreWriteError('/x.db', { code: 5 }).sqliteCode, undefined)
+  t.equal(new StoreOpenError('/x.db', new Error('two\n  lines')).message, 'cannot open event store /x.db: two lines')
+})
+
+t.test('close commits what is queued, is idempotent, and later appends reject', async (t) => {
+  const dir = t.testdir()
+  const log = SqliteEventLog.open({ dataDir: dir })
+  const queued = log.append([point('m', 1)])
+  await log.close()
+  t.same(ids(await queued), [1])
+  await log.close()
+  await t.rejects(log.append([point('m', 2)]), { code: 'PB_STORE_WRITE', sqliteCode: undefined, message: /closed/ })
+  const reopened = open(t, { dataDir: dir })
+  t.equal(reopened.latestId(), 1)
+})
+
+t.test('acknowledged appends survive kill -9 and ids continue after the last stored one', async (t) => {
+  const dir = t.testdir()
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const exited = once(child, 'exit')
+  const killAfter = randomInt(5, 200)
+  const acked: number[] = []
+  let partial = ''
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n')
+    partial = lines.pop()!
+    acked.push(...lines.map(Number))
+    if (acked.length >= killAfter) child.kill('SIGKILL')
+  })
+  const [code, signal] = await exited as [number | null, string | null]
+  t.equal(signal, 'SIGKILL', `killed mid-stream (exit ${String(code)}): ${stderr}`)
+  t.ok(acked.length >= killAfter, `${acked.length} acknowledged appends`)
+  const log = open(t, { dataDir: dir })
+  const lastAcked = Math.max(...acked)
+  t.ok(log.latestId() >= lastAcked, `latestId ${log.latestId()} ≥ last acknowledged ${lastAcked}`)
+  const stored = await log.readAfter(0, log.latestId() + 1)
+  t.same(ids(stored), stored.map((_, i) => i + 1), 'every id from 1 to latestId, no gap')
+  t.ok(acked.every((id) => stored[id - 1]?.id === id), 'every acknowledged id is stored')
+  t.same(stored.map((e) => e.tags?.seq), stored.map((e) => String(e.value)), 'each row intact')
+  t.same(ids(await log.append([point('after', 1)])), [log.latestId()])
+  t.equal(log.latestId(), stored.length + 1)
+})
