@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import type { StoredEvent, Tags } from '../core/event.js'
 
 /**
  * Connection settings and tables of the SQLite event store. Kept apart from
@@ -73,6 +74,17 @@ export const SQL = {
     coalesce((SELECT max(id) FROM events), 0)) AS id`,
   firstId: 'SELECT min(id) AS id FROM events'
 } as const
+
+/** A stored row as the event it was: `tags` only when the point had them, keys in wire order. */
+export function fromRow (row: EventRow): StoredEvent {
+  const { id, metric, value, ts, tags } = row
+  return tags === null ? { id, metric, value, ts } : { id, metric, value, ts, tags: JSON.parse(tags) as Tags }
+}
+
+/** The `tags` column for a point: JSON text, or NULL when it has none. */
+export function tagsColumn (tags: Tags | undefined): string | null {
+  return tags === undefined ? null : JSON.stringify(tags)
+}
 
 /** Sets the connection up and creates the tables if the file is new. Throws what SQLite throws. */
 export function applySchema (db: Database.Database): void {
