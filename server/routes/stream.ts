@@ -42,10 +42,13 @@ const querystring = {
   }
 } as const
 
-/** Last-Event-ID from the header (what EventSource sends) or the query (for curl). */
+/**
+ * Last-Event-ID from the header, or from the query for curl. The header wins:
+ * EventSource reconnects to the same URL and only updates the header.
+ */
 function resumeId (request: FastifyRequest<{ Querystring: StreamQuery }>): EventId | undefined {
   const header = request.headers['last-event-id']
-  const raw = request.query.lastEventId ?? (Array.isArray(header) ? header[0] : header)
+  const raw = (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId
   if (raw === undefined || raw === '') return undefined
   if (!RESUME_ID.test(raw)) throw new QueryInvalidError(`Last-Event-ID must be a non-negative integer (got "${raw.slice(0, 20)}")`)
   return Number(raw)

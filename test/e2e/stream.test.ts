@@ -68,9 +68,12 @@ t.test('resume replays exactly the missed points, by header and by query', async
   const byQuery = await open(t, `${url}/api/stream?lastEventId=45&metrics=load.*`)
   t.same(ids(await byHeader.metrics(30)), range(21, 50))
   t.same(ids(await byQuery.metrics(5)), range(46, 50))
+  const reconnected = await open(t, `${url}/api/stream?lastEventId=45`, { 'last-event-id': '48' })
+  t.same(ids(await reconnected.metrics(2)), [49, 50], 'the header EventSource updates on reconnect wins over the query')
   await post(url, points(3))
   t.same(ids(await byHeader.metrics(3)), [51, 52, 53], 'then live, with no gap or duplicate')
   t.same(ids(await byQuery.metrics(3)), [51, 52, 53])
+  t.same(ids(await reconnected.metrics(3)), [51, 52, 53])
 })
 
 t.test('resume while points keep arriving has no gap and no duplicate at the seam', async (t) => {

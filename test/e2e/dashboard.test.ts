@@ -1,0 +1,241 @@
+import { execFileSync } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import type { Page } from 'playwright-core'
+import { buildTestApp, post, startTestServer, WEB_ROOT } from '../helpers/app.js'
+import { launchBrowser } from '../helpers/browser.js'
+
+const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url))
+const WAIT_MS = 10_000
+const SELF_METRICS = ['clients', 'points_in_per_s', 'points_out_per_s', 'rss_mib', 'event_loop_p99_ms', 'cpu_percent']
+  .map((name) => `pulseboard.${name}`)
+
+async function newestSourceMs (dir: string): Promise<number> {
+  let newest = 0
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && !entry.parentPath.includes('dist')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+  }
+  return newest
+}
+
+// `npm test` builds first; a developer running this file alone gets a build when web/ changed.
+// Never rebuilt when fresh, so parallel test files serving web/dist never see it removed.
+t.before(async () => {
+  let builtMs = 0
+  try {
+    builtMs = statSync(join(WEB_ROOT, 'main.js')).mtimeMs
+  } catch {
+    // No build yet: built below.
+  }
+  if (builtMs < await newestSourceMs(WEB_DIR)) execFileSync(process.execPath, [join(WEB_DIR, 'build.mjs')], { stdio: 'ignore' })
+})
+
+const card = (metric: string): string => `.card[data-metric="${metric}"]`
+
+async function valueOf (page: Page, metric: string): Promise<string> {
+  return await page.locator(`${card(metric)} .card-value`).innerText()
+}
+
+/** Waits until the card of `metric` shows exactly `text` as its value. */
+async function waitForValue (page: Page, metric: string, text: string): Promise<void> {
+  await page.locator(`${card(metric)} .card-value`).filter({ hasText: new RegExp(`^${text.replace(/[.+]/g, '\\$&')}$`) })
+    .waitFor({ timeout: WAIT_MS })
+}
+
+/** The metric names of the cards matching `selector`, in page order. */
+async function metricsOf (page: Page, selector = '.card'): Promise<Array<string | null>> {
+  return await Promise.all((await page.locator(selector).all()).map(async (c) => await c.getAttribute('data-metric')))
+}
+
+/** Waits until `count` elements match `selector` (string predicates are no use: the page's CSP forbids eval). */
+async function waitForCount (page: Page, selector: string, count: number): Promise<void> {
+  await page.locator(selector).nth(count - 1).waitFor({ state: 'attached', timeout: WAIT_MS })
+}
+
+t.test('empty state, live cards, safe text, no CSP errors', async (t) => {
+  const { url } = await startTestServer(t)
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(url)
+
+  await page.waitForSelector('#empty-state:not([hidden])', { timeout: WAIT_MS })
+  const host = new URL(url).host
+  t.equal(await page.locator('#curl-publish').innerText(),
+    `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' http://${host}/api/events`)
+  t.equal(await page.locator('#curl-stream').innerText(), `curl -N http://${host}/api/stream`)
+  await page.waitForSelector('#status[data-state="live"]', { timeout: WAIT_MS })
+  t.equal(await page.locator('#status').innerText(), 'Live')
+
+  t.equal((await post(url, { metric: 'btc.usd', value: 64250.5 })).status, 202)
+  await page.waitForSelector(`${card('btc.usd')} .card-value`, { timeout: WAIT_MS })
+  t.equal(await valueOf(page, 'btc.usd'), '64,250.5')
+  t.ok(await page.locator('#empty-state').isHidden(), 'the empty state goes once a card exists')
+  t.equal(await page.locator('#metric-count').innerText(), '1 metric')
+
+  await post(url, { metric: 'btc.usd', value: 64300 })
+  await waitForValue(page, 'btc.usd', '64,300')
+  t.equal(await page.locator(`${card('btc.usd')} .card-change`).getAttribute('data-direction'), 'up')
+  t.match(await page.locator(`${card('btc.usd')} .card-change`).innerText(), /\+49\.5 \(\+0\.08%\)/)
+
+  const img = '<img src=x onerror="window.__xss=1">'
+  const script = '<script>window.__xss=1</script>'
+  t.equal((await post(url, { metric: 'btc.usd', value: 64310, tags: { note: img, html: script } })).status, 202)
+  await page.waitForSelector(`${card('btc.usd')} .chip`, { timeout: WAIT_MS })
+  t.same(await page.locator(`${card('btc.usd')} .chip-value`).allInnerTexts(), [script, img], 'tags show literally, sorted by key')
+  t.equal(await page.locator('#board img, #board script').count(), 0, 'no element was created from tag text')
+  t.equal(await page.evaluate('typeof window.__xss'), 'undefined')
+
+  t.equal(await page.locator('#status').getAttribute('data-state'), 'live')
+  t.same(browser.errors, [], 'no console errors (a CSP violation would be one) and no page errors')
+})
+
+t.test('cards are backfilled from history, sorted by name, and filtered', async (t) => {
+  const { url } = await startTestServer(t)
+  const now = Date.now()
+  const points = ['web.signups', 'cpu.load', 'btc.usd'].flatMap((metric, m) =>
+    Array.from({ length: 30 }, (_, i) => ({ metric, value: 100 + m * 10 + i, ts: now - (30 - i) * 5000 })))
+  t.equal((await post(url, points)).status, 202)
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(url)
+
+  await waitForCount(page, '.card .card-change[data-direction="up"]', 3)
+  t.equal(await page.locator('.card').count(), 3)
+  t.same(await metricsOf(page), ['btc.usd', 'cpu.load', 'web.signups'])
+  t.equal(await page.locator(`${card('btc.usd')} .card-change`).innerText(), '▲ +29 (+24.17%)', 'change over the whole window')
+  t.equal(await page.locator('#metric-count').innerText(), '3 metrics')
+
+  await post(url, { metric: 'btc.usd', value: 500 })
+  await waitForValue(page, 'btc.usd', '500')
+
+  await page.fill('#filter', 'CPU')
+  t.same(await metricsOf(page, '.card:visible'), ['cpu.load'])
+  await page.fill('#filter', 'nothing-matches')
+  t.ok(await page.locator('#no-match').isVisible())
+  await page.fill('#filter', '')
+  t.equal(await page.locator('.card:visible').count(), 3)
+  t.same(browser.errors, [])
+})
+
+t.test('off-screen cards are not drawn until they are scrolled into view', async (t) => {
+  const { url } = await startTestServer(t)
+  const metrics = Array.from({ length: 40 }, (_, i) => `load.m${String(i).padStart(2, '0')}`)
+  await post(url, metrics.map((metric, i) => ({ metric, value: i + 1 })))
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(url)
+  await waitForValue(page, 'load.m00', '1')
+  await waitForCount(page, '.card', 40)
+  t.equal(await valueOf(page, 'load.m39'), '—', 'the last card, far below the fold, was never drawn')
+  t.equal(await page.locator(`${card('load.m39')} canvas`).getAttribute('width'), null, 'and has no chart yet')
+  await page.locator(card('load.m39')).scrollIntoViewIfNeeded()
+  await waitForValue(page, 'load.m39', '40')
+  t.pass('drawn once on screen')
+  t.same(browser.errors, [])
+})
+
+t.test('with self-metrics on, a fresh dashboard shows the server\'s own cards live', async (t) => {
+  const { url } = await startTestServer(t, { selfMetrics: true })
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(url)
+  for (const metric of SELF_METRICS) {
+    await page.locator(`${card(metric)} .card-value`).filter({ hasText: /\d/ }).waitFor({ timeout: WAIT_MS })
+  }
+  await waitForValue(page, 'pulseboard.clients', '1')
+  t.pass('pulseboard.clients counts this page')
+  t.ok(await page.locator('#empty-state').isHidden())
+  t.same(browser.errors, [])
+})
+
+t.test('after a server restart the badge shows the outage and a reset rebuilds the board', async (t) => {
+  const first = await startTestServer(t, { retryMs: 200 })
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(first.url)
+  await post(first.url, [{ metric: 'btc.usd', value: 1 }, { metric: 'btc.usd', value: 2 }])
+  await waitForValue(page, 'btc.usd', '2')
+
+  await first.app.close()
+  await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: WAIT_MS })
+  t.equal(await page.locator('#status').innerText(), 'Reconnecting…')
+
+  // A fresh server on the same port: its ids start at 1 again, below the browser's Last-Event-ID.
+  const second = await buildTestApp(t, { retryMs: 200 })
+  await second.listen({ port: Number(new URL(first.url).port), host: '127.0.0.1' })
+  await post(first.url, { metric: 'cpu.load', value: 7 })
+  await page.waitForSelector(card('cpu.load'), { timeout: WAIT_MS })
+  await page.waitForSelector('#status[data-state="live"]', { timeout: WAIT_MS })
+  t.equal(await page.locator(card('btc.usd')).count(), 0, 'cards of the old server are gone after the reset')
+  await post(first.url, { metric: 'btc.usd', value: 3 })
+  await waitForValue(page, 'btc.usd', '3')
+  t.pass('points with restarted ids are shown, not dropped as already seen')
+  t.same(browser.errors.filter((error) => !error.includes('ERR_CONNECTION_REFUSED')), [])
+})
+
+/** A small seeded PRNG (mulberry32), so the screenshot's data is the same on every run. */
+function random (seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let x = Math.imul(state ^ (state >>> 15), 1 | state)
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Shape {
+  readonly metric: string
+  readonly tags?: Record<string, string>
+  /** Value at step i of n, given a random source. */
+  readonly value: (i: number, n: number, rnd: () => number, previous: number) => number
+}
+
+const SHAPES: readonly Shape[] = [
+  { metric: 'btc.usd', tags: { exchange: 'coinbase' }, value: (i, _n, rnd, prev) => i === 0 ? 63_980 : prev + (rnd() - 0.46) * 38 },
+  { metric: 'eth.usd', tags: { exchange: 'coinbase' }, value: (i, _n, rnd, prev) => i === 0 ? 3_468 : prev + (rnd() - 0.53) * 4.2 },
+  { metric: 'web.visitors_per_s', tags: { site: 'shop' }, value: (i, n, rnd) => 1180 + 260 * Math.sin((i / n) * Math.PI * 2.2) + rnd() * 90 },
+  { metric: 'web.signups', value: (i, _n, rnd, prev) => i === 0 ? 18_204 : prev + Math.floor(rnd() * 3) },
+  { metric: 'cpu.load', tags: { host: 'api-1' }, value: (i, n, rnd) => Math.round((1.6 + Math.sin(i / 9) * 0.5 + (i / n) * 0.9 + rnd() * 0.35) * 100) / 100 },
+  { metric: 'api.latency_p95_ms', tags: { route: '/checkout' }, value: (i, _n, rnd) => Math.round(164 + rnd() * 30 + (i % 37 === 0 ? 140 : 0)) },
+  { metric: 'queue.depth', tags: { queue: 'emails' }, value: (i, _n, rnd) => Math.round((i % 45) * 31 + rnd() * 60) },
+  { metric: 'orders.revenue_usd', value: (i, _n, rnd, prev) => i === 0 ? 1_214_380 : prev + rnd() * 820 }
+]
+
+function history (now: number, minutes: number, stepMs: number) {
+  const rnd = random(42)
+  const n = Math.floor((minutes * 60_000) / stepMs)
+  return SHAPES.flatMap((shape) => {
+    let previous = 0
+    return Array.from({ length: n + 1 }, (_, i) => {
+      previous = shape.value(i, n, rnd, previous)
+      const point = { metric: shape.metric, value: Math.round(previous * 100) / 100, ts: now - (n - i) * stepMs }
+      return shape.tags === undefined ? point : { ...point, tags: shape.tags }
+    })
+  })
+}
+
+t.test('a populated dashboard renders every card with its chart (screenshot for the README)', async (t) => {
+  const { url } = await startTestServer(t)
+  t.equal((await post(url, history(Date.now(), 5, 2000))).status, 202)
+  const browser = await launchBrowser(t, { colorScheme: 'dark', viewport: { width: 1280, height: 800 } })
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(url)
+  await waitForCount(page, '.card .card-change:not(:empty)', SHAPES.length)
+  t.same(await metricsOf(page), SHAPES.map((s) => s.metric).sort())
+  const widths = await Promise.all((await page.locator('.card canvas').all()).map(async (c) => Number(await c.getAttribute('width'))))
+  t.ok(widths.every((width) => width > 0), 'every on-screen chart was drawn')
+  // The screenshot changes on every run, so it is only written to the repo when asked for.
+  const path = process.env['UPDATE_SCREENSHOT'] === '1' ? join(WEB_DIR, 'screenshot.png') : join(t.testdir(), 'screenshot.png')
+  await page.screenshot({ path })
+  t.same(browser.errors, [])
+})

@@ -1,0 +1,117 @@
+import t from 'tap'
+import type { StoredEvent } from '../../../server/core/event.js'
+import { Board, type BoardStats } from '../../../web/src/board.js'
+import type { Card } from '../../../web/src/cards/card.js'
+
+class FakeCard implements Card {
+  readonly metric: string
+  readonly pushed: StoredEvent[] = []
+  readonly backfilled: StoredEvent[][] = []
+  hidden = false
+  destroyed = false
+
+  constructor (metric: string) {
+    this.metric = metric
+  }
+
+  push (event: StoredEvent): void { this.pushed.push(event) }
+  backfill (events: readonly StoredEvent[]): void { this.backfilled.push([...events]) }
+  setHidden (hidden: boolean): void { this.hidden = hidden }
+  render (): void {}
+  destroy (): void { this.destroyed = true }
+}
+
+function setup (accepts?: (metric: string) => boolean) {
+  const page: string[] = []
+  const stats: BoardStats[] = []
+  const removed: string[] = []
+  const board = new Board<FakeCard>({
+    createCard: (metric) => new FakeCard(metric),
+    place: (card, next) => {
+      const index = next === undefined ? page.length : page.indexOf(next.metric)
+      page.splice(index, 0, card.metric)
+    },
+    onChange: (s) => { stats.push(s) },
+    onRemove: (card) => { removed.push(card.metric) },
+    ...(accepts === undefined ? {} : { accepts })
+  })
+  return { board, page, stats, removed }
+}
+
+const event = (metric: string, id: number): StoredEvent => ({ id, metric, value: id, ts: id })
+
+t.test('creates a card when a metric first appears and routes later points to it', async (t) => {
+  const { board, stats } = setup()
+  board.push(event('btc.usd', 1))
+  board.push(event('btc.usd', 2))
+  board.push(event('eth.usd', 3))
+  t.equal(board.size, 2)
+  t.same(board.get('btc.usd')?.pushed.map((e) => e.id), [1, 2])
+  t.same(board.get('eth.usd')?.pushed.map((e) => e.id), [3])
+  t.same(stats.at(-1), { total: 2, visible: 2 })
+  t.equal(stats.length, 2, 'reports only when a card is added')
+})
+
+t.test('keeps cards sorted by name on the page, whatever the arrival order', async (t) => {
+  const { board, page } = setup()
+  for (const [i, metric] of ['web.signups', 'btc.usd', 'cpu.load', 'a', 'eth.usd', 'zz'].entries()) {
+    board.push(event(metric, i))
+  }
+  const sorted = ['a', 'btc.usd', 'cpu.load', 'eth.usd', 'web.signups', 'zz']
+  t.same(page, sorted)
+  t.same(board.metrics, sorted)
+})
+
+t.test('backfill creates the card and hands it the points', async (t) => {
+  const { board } = setup()
+  board.backfill('cpu.load', [event('cpu.load', 1), event('cpu.load', 2)])
+  t.same(board.get('cpu.load')?.backfilled, [[event('cpu.load', 1), event('cpu.load', 2)]])
+})
+
+t.test('ignores metrics outside the subscribed globs', async (t) => {
+  const { board } = setup((metric) => metric.startsWith('btc.'))
+  board.push(event('eth.usd', 1))
+  board.backfill('eth.usd', [event('eth.usd', 1)])
+  board.push(event('btc.usd', 2))
+  t.same(board.metrics, ['btc.usd'])
+})
+
+t.test('the filter hides cards whose name lacks the text, case-insensitively', async (t) => {
+  const { board, stats } = setup()
+  for (const metric of ['btc.usd', 'eth.usd', 'cpu.load']) board.push(event(metric, 1))
+  board.setFilter('  USD ')
+  t.equal(board.get('btc.usd')?.hidden, false)
+  t.equal(board.get('eth.usd')?.hidden, false)
+  t.equal(board.get('cpu.load')?.hidden, true)
+  t.same(stats.at(-1), { total: 3, visible: 2 })
+  board.push(event('mem.rss', 2))
+  t.equal(board.get('mem.rss')?.hidden, true, 'a new card respects the current filter')
+  board.push(event('sol.usd', 3))
+  t.equal(board.get('sol.usd')?.hidden, false)
+  t.same(stats.at(-1), { total: 5, visible: 3 })
+  board.setFilter('')
+  t.same(stats.at(-1), { total: 5, visible: 5 })
+})
+
+t.test('clear removes and destroys every card', async (t) => {
+  const { board, stats, removed } = setup()
+  board.push(event('b', 1))
+  board.push(event('a', 2))
+  const cards = board.metrics.map((metric) => board.get(metric))
+  board.clear()
+  t.equal(board.size, 0)
+  t.same(board.metrics, [])
+  t.same(removed, ['b', 'a'])
+  t.ok(cards.every((card) => card?.destroyed))
+  t.same(stats.at(-1), { total: 0, visible: 0 })
+  board.push(event('a', 3))
+  t.same(board.get('a')?.pushed.map((e) => e.id), [3], 'a new card starts afresh')
+})
+
+t.test('works without the optional callbacks', async (t) => {
+  const board = new Board<FakeCard>({ createCard: (metric) => new FakeCard(metric), place: () => {} })
+  board.push(event('x', 1))
+  board.setFilter('x')
+  board.clear()
+  t.equal(board.size, 0)
+})

@@ -1,0 +1,103 @@
+import t from 'tap'
+import type { StoredEvent } from '../../../server/core/event.js'
+import { DEFAULT_MAX_POINTS, DEFAULT_WINDOW_MS, Series } from '../../../web/src/series.js'
+
+const T0 = 1_700_000_000_000
+const point = (id: number, ts: number, value = id, tags?: Record<string, string>): StoredEvent =>
+  tags === undefined ? { id, metric: 'm', value, ts } : { id, metric: 'm', value, ts, tags }
+
+t.test('defaults to a five minute window and 2,000 points', async (t) => {
+  const series = new Series()
+  t.equal(series.windowMs, DEFAULT_WINDOW_MS)
+  t.equal(series.windowMs, 300_000)
+  t.equal(series.maxPoints, DEFAULT_MAX_POINTS)
+  t.equal(series.lastId, -1)
+  t.equal(series.latest, undefined)
+  t.equal(series.change(), undefined)
+})
+
+t.test('append keeps points in order and ignores ids already seen', async (t) => {
+  const series = new Series()
+  t.ok(series.append(point(1, T0)))
+  t.ok(series.append(point(2, T0 + 1000)))
+  t.notOk(series.append(point(2, T0 + 1000)), 'duplicate id')
+  t.notOk(series.append(point(1, T0 + 2000)), 'older id from a replay')
+  t.same(series.points, [{ x: T0, y: 1 }, { x: T0 + 1000, y: 2 }])
+  t.equal(series.lastId, 2)
+})
+
+t.test('merge fills history in behind live points without duplicates', async (t) => {
+  const series = new Series()
+  series.append(point(10, T0 + 10_000))
+  series.append(point(11, T0 + 11_000))
+  const history = [8, 9, 10, 11, 12].map((id) => point(id, T0 + id * 1000))
+  t.ok(series.merge(history))
+  t.same(series.points.map((p) => p.x), [8, 9, 10, 11, 12].map((id) => T0 + id * 1000))
+  t.equal(series.lastId, 12)
+  t.notOk(series.merge(history), 'merging the same history again changes nothing')
+  t.notOk(series.append(point(12, T0 + 12_000)), 'the live copy of a backfilled point is ignored')
+})
+
+t.test('merge orders by timestamp, then id, whatever the input order', async (t) => {
+  const series = new Series()
+  series.merge([point(3, T0 + 3000), point(1, T0 + 1000), point(4, T0 + 1000), point(2, T0 + 2000)])
+  t.same(series.points.map((p) => p.y), [1, 4, 2, 3])
+  t.equal(series.latest?.id, 4, 'latest is the highest id, not the newest timestamp')
+})
+
+t.test('trim drops points that left the window and keeps the latest value', async (t) => {
+  const series = new Series({ windowMs: 10_000 })
+  for (let i = 0; i < 5; i++) series.append(point(i + 1, T0 + i * 1000))
+  t.notOk(series.trim(T0 + 10_000), 'nothing is older than the window yet')
+  t.ok(series.trim(T0 + 12_500))
+  t.same(series.points.map((p) => p.x), [T0 + 3000, T0 + 4000])
+  t.ok(series.trim(T0 + 60_000))
+  t.same(series.points, [])
+  t.equal(series.latest?.value, 5, 'the card still shows the last value')
+  t.ok(series.append(point(6, T0 + 60_000)), 'new ids still go in after the window emptied')
+})
+
+t.test('a point older than the window is dropped as it arrives', async (t) => {
+  const series = new Series({ windowMs: 10_000 })
+  series.append(point(1, T0 + 60_000))
+  series.merge([point(0, T0)])
+  t.same(series.points.map((p) => p.x), [T0 + 60_000])
+})
+
+t.test('memory stays flat: the older half is thinned beyond maxPoints', async (t) => {
+  const series = new Series({ windowMs: 1e12, maxPoints: 100 })
+  for (let i = 1; i <= 10_000; i++) series.append(point(i, T0 + i))
+  t.ok(series.points.length <= 100, `holds ${series.points.length} points`)
+  t.ok(series.points.length >= 50)
+  t.equal(series.points[0]?.x, T0 + 1, 'the oldest point survives, so the window keeps its start')
+  t.equal(series.points.at(-1)?.x, T0 + 10_000, 'the newest point survives')
+  const xs = series.points.map((p) => p.x)
+  t.same(xs, [...xs].sort((a, b) => a - b), 'still sorted')
+  const recent = xs.slice(-25)
+  t.same(recent, recent.map((_, i) => T0 + 10_000 - 24 + i), 'recent points stay at full resolution')
+})
+
+t.test('thinned ids are forgotten, and maxPoints has a floor of 4', async (t) => {
+  const series = new Series({ windowMs: 1e12, maxPoints: 1 })
+  t.equal(series.maxPoints, 4)
+  series.merge([1, 2, 3, 4, 5].map((id) => point(id, T0 + id)))
+  t.ok(series.points.length <= 4)
+  t.ok(series.merge([point(2, T0 + 2)]), 'a thinned point can be merged back')
+})
+
+t.test('change compares the first point in the window with the latest value', async (t) => {
+  const series = new Series()
+  series.append(point(1, T0, 200))
+  t.equal(series.change(), undefined, 'one point has no change')
+  series.append(point(2, T0 + 1000, 150))
+  series.append(point(3, T0 + 2000, 250))
+  t.same(series.change(), { delta: 50, percent: 25, direction: 'up' })
+})
+
+t.test('tags come from the latest point', async (t) => {
+  const series = new Series()
+  t.equal(series.tags, undefined)
+  series.append(point(1, T0, 1, { host: 'a' }))
+  series.append(point(2, T0 + 1, 1, { host: 'b' }))
+  t.same(series.tags, { host: 'b' })
+})

@@ -1,0 +1,28 @@
+// Builds the dashboard into web/dist: bundles src/main.ts with esbuild and copies the
+// static files. Run from anywhere: paths are relative to this file.
+import { build } from 'esbuild'
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const webDir = dirname(fileURLToPath(import.meta.url))
+const distDir = join(webDir, 'dist')
+const staticFiles = ['index.html', 'styles.css', 'favicon.svg']
+
+await rm(distDir, { recursive: true, force: true })
+await mkdir(distDir, { recursive: true })
+await build({
+  entryPoints: [join(webDir, 'src', 'main.ts')],
+  outfile: join(distDir, 'main.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'linked',
+  logLevel: 'warning'
+})
+await Promise.all(staticFiles.map((file) => copyFile(join(webDir, file), join(distDir, file))))
+const { size } = await stat(join(distDir, 'main.js'))
+console.log(`web: built web/dist (main.js ${(size / 1024).toFixed(1)} KiB)`)

@@ -1,0 +1,129 @@
+import type { StoredEvent } from '../../server/core/event.js'
+import type { Card } from './cards/card.js'
+
+/** Counts reported to the header after every change. */
+export interface BoardStats {
+  /** Cards on the board. */
+  readonly total: number
+  /** Cards that pass the filter box. */
+  readonly visible: number
+}
+
+/** Options of a {@link Board}. */
+export interface BoardOptions<C extends Card> {
+  /** Builds the card of a metric seen for the first time. */
+  readonly createCard: (metric: string) => C
+  /** Puts a new card on the page just before `next`, or last when `next` is undefined. */
+  readonly place: (card: C, next: C | undefined) => void
+  /** Metrics this board shows (the `?metrics=` globs); default all. */
+  readonly accepts?: (metric: string) => boolean
+  /** Called when the number of cards, or of visible cards, changes. */
+  readonly onChange?: (stats: BoardStats) => void
+  /** Called for each card {@link Board.clear} removes, before it is destroyed. */
+  readonly onRemove?: (card: C) => void
+}
+
+/**
+ * Metric name → Card registry: routes each point of the single stream to its card and
+ * adds a card, in name order, the first time a metric appears. No DOM: placing cards on
+ * the page is the `place` callback's job.
+ */
+export class Board<C extends Card> {
+  #options: BoardOptions<C>
+  #cards = new Map<string, C>()
+  /** Metric names in display order. */
+  #order: string[] = []
+  #filter = ''
+  #visible = 0
+
+  constructor (options: BoardOptions<C>) {
+    this.#options = options
+  }
+
+  /** Number of cards on the board. */
+  get size (): number {
+    return this.#cards.size
+  }
+
+  /** Metric names in display order. */
+  get metrics (): readonly string[] {
+    return this.#order
+  }
+
+  /** The card of `metric`, if it exists. */
+  get (metric: string): C | undefined {
+    return this.#cards.get(metric)
+  }
+
+  /** Routes a live point to its card, creating the card if needed. Points for other metrics are ignored. */
+  push (event: StoredEvent): void {
+    this.#cardFor(event.metric)?.push(event)
+  }
+
+  /** Routes backfilled points of one metric to its card, creating the card if needed. */
+  backfill (metric: string, events: readonly StoredEvent[]): void {
+    this.#cardFor(metric)?.backfill(events)
+  }
+
+  /** Hides cards whose name does not contain `text` (case-insensitive); empty shows all. */
+  setFilter (text: string): void {
+    this.#filter = text.trim().toLowerCase()
+    let visible = 0
+    for (const [metric, card] of this.#cards) {
+      const shown = this.#matches(metric)
+      card.setHidden(!shown)
+      if (shown) visible++
+    }
+    this.#visible = visible
+    this.#report()
+  }
+
+  /** Removes every card: after a reset the ids restart or have a gap, so old state cannot be trusted. */
+  clear (): void {
+    for (const card of this.#cards.values()) {
+      this.#options.onRemove?.(card)
+      card.destroy()
+    }
+    this.#cards.clear()
+    this.#order = []
+    this.#visible = 0
+    this.#report()
+  }
+
+  #cardFor (metric: string): C | undefined {
+    const existing = this.#cards.get(metric)
+    if (existing !== undefined) return existing
+    if (this.#options.accepts?.(metric) === false) return undefined
+    const card = this.#options.createCard(metric)
+    const index = insertionIndex(this.#order, metric)
+    const next = this.#order[index]
+    this.#order.splice(index, 0, metric)
+    this.#cards.set(metric, card)
+    this.#options.place(card, next === undefined ? undefined : this.#cards.get(next))
+    const shown = this.#matches(metric)
+    card.setHidden(!shown)
+    if (shown) this.#visible++
+    this.#report()
+    return card
+  }
+
+  #matches (metric: string): boolean {
+    return this.#filter === '' || metric.toLowerCase().includes(this.#filter)
+  }
+
+  #report (): void {
+    this.#options.onChange?.({ total: this.#cards.size, visible: this.#visible })
+  }
+}
+
+// Binary search in names sorted by code unit order, which is stable across locales.
+function insertionIndex (sorted: readonly string[], name: string): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if ((sorted[mid] as string) < name) low = mid + 1
+    else high = mid
+  }
+  return low
+}

@@ -1,0 +1,184 @@
+import {
+  Chart,
+  Filler,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartOptions,
+  type ScriptableContext,
+  type TooltipItem
+} from 'chart.js'
+import { formatClock, formatValue, tickStepMs } from './format.js'
+import type { ChartPoint } from './series.js'
+
+/** Colours the charts read from CSS variables, so styles.css is the one place a theme lives. */
+export interface ChartTheme {
+  readonly text: string
+  readonly grid: string
+  readonly tooltipBackground: string
+  readonly tooltipText: string
+  readonly font: string
+  /** Line colours; a card picks one by a hash of its name. */
+  readonly palette: readonly string[]
+}
+
+/** A line chart of one series. */
+export type LineChart = Chart<'line', ChartPoint[]>
+
+let registered = false
+
+/**
+ * Registers the Chart.js parts the cards use, and only those, so the bundle stays small
+ * (a linear x axis of ms timestamps needs no date adapter). Safe to call more than once.
+ */
+export function setupCharts (): void {
+  if (registered) return
+  Chart.register(LineController, LineElement, PointElement, LinearScale, Filler, Tooltip)
+  registered = true
+}
+
+/** Reads the chart colours from the CSS variables on `root` (they follow prefers-color-scheme). */
+export function readTheme (root: Element): ChartTheme {
+  const style = getComputedStyle(root)
+  const read = (name: string): string => style.getPropertyValue(name).trim()
+  const palette = read('--chart-palette').split(/\s+/).filter((c) => c.length > 0)
+  return {
+    text: read('--chart-text'),
+    grid: read('--chart-grid'),
+    tooltipBackground: read('--chart-tooltip-bg'),
+    tooltipText: read('--chart-tooltip-text'),
+    font: style.fontFamily,
+    palette: palette.length > 0 ? palette : ['#4f8cff']
+  }
+}
+
+/** Returns `#rrggbb` or `#rgb` with an alpha channel; other colour syntaxes are returned as they are. */
+export function withAlpha (color: string, alpha: number): string {
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i.exec(color)
+  const hex = short === null ? color : `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}`
+  if (!/^#[0-9a-f]{6}$/i.test(hex)) return color
+  return hex + Math.round(alpha * 255).toString(16).padStart(2, '0')
+}
+
+/** The palette colour of a metric: stable across reloads and the same on every screen. */
+export function colorFor (metric: string, theme: ChartTheme): string {
+  let hash = 0
+  for (let i = 0; i < metric.length; i++) hash = (hash * 31 + metric.charCodeAt(i)) >>> 0
+  return theme.palette[hash % theme.palette.length] as string
+}
+
+// A fill that fades out towards the x axis; it needs the chart area, which exists after the first layout.
+function fadeFill (color: string) {
+  return (context: ScriptableContext<'line'>): CanvasGradient | string => {
+    const area = context.chart.chartArea
+    if (area === undefined) return withAlpha(color, 0.15)
+    const gradient = context.chart.ctx.createLinearGradient(0, area.top, 0, area.bottom)
+    gradient.addColorStop(0, withAlpha(color, 0.32))
+    gradient.addColorStop(1, withAlpha(color, 0))
+    return gradient
+  }
+}
+
+const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
+
+// A linear axis of ms timestamps on round steps: no date adapter needed.
+function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
+  const step = tickStepMs(windowMs)
+  return {
+    type: 'linear',
+    min: nowMs - windowMs,
+    max: nowMs,
+    border: { display: false },
+    grid: { display: false },
+    ticks: {
+      color: theme.text,
+      font: tickFont(theme),
+      stepSize: step,
+      includeBounds: false,
+      maxRotation: 0,
+      callback: (value: number | string) => formatClock(Number(value), step < 60_000)
+    }
+  } as const
+}
+
+function tooltip (theme: ChartTheme) {
+  return {
+    backgroundColor: theme.tooltipBackground,
+    titleColor: theme.tooltipText,
+    bodyColor: theme.tooltipText,
+    displayColors: false,
+    titleFont: tickFont(theme),
+    bodyFont: { ...tickFont(theme), size: 13, weight: 'bold' },
+    callbacks: {
+      title: (items: ReadonlyArray<TooltipItem<'line'>>) => formatClock(items[0]?.parsed.x ?? 0),
+      label: (item: TooltipItem<'line'>) => formatValue(item.parsed.y ?? Number.NaN)
+    }
+  } as const
+}
+
+function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): ChartOptions<'line'> {
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    normalized: true,
+    interaction: { mode: 'nearest', axis: 'x', intersect: false },
+    layout: { padding: { top: 4 } },
+    scales: {
+      x: timeScale(theme, windowMs, nowMs),
+      y: {
+        type: 'linear',
+        position: 'right',
+        border: { display: false },
+        grid: { color: theme.grid },
+        ticks: { color: theme.text, font: tickFont(theme), maxTicksLimit: 4, callback: (value) => formatValue(Number(value)) }
+      }
+    },
+    plugins: { tooltip: tooltip(theme) }
+  }
+}
+
+/**
+ * Creates a line chart of `points` (read in place) on `canvas`, without animation, with its
+ * x axis on the window ending at `nowMs` (without bounds, the first layout would span from 0).
+ */
+export function createLineChart (
+  canvas: HTMLCanvasElement,
+  points: ChartPoint[],
+  theme: ChartTheme,
+  color: string,
+  windowMs: number,
+  nowMs: number
+): LineChart {
+  return new Chart(canvas, {
+    type: 'line',
+    data: {
+      datasets: [{
+        data: points,
+        borderColor: color,
+        borderWidth: 2,
+        backgroundColor: fadeFill(color),
+        fill: 'start',
+        pointRadius: 0,
+        pointHoverRadius: 4,
+        pointHoverBackgroundColor: color,
+        tension: 0
+      }]
+    },
+    options: lineOptions(theme, windowMs, nowMs)
+  })
+}
+
+/** Re-applies colours after the colour scheme changed; takes effect on the next update. */
+export function applyTheme (chart: LineChart, theme: ChartTheme, color: string, windowMs: number, nowMs: number): void {
+  const dataset = chart.data.datasets[0]
+  if (dataset !== undefined) {
+    dataset.borderColor = color
+    dataset.backgroundColor = fadeFill(color)
+    dataset.pointHoverBackgroundColor = color
+  }
+  chart.options = lineOptions(theme, windowMs, nowMs)
+}

@@ -1,0 +1,81 @@
+import type { BoardStats } from './board.js'
+import { byId, setText } from './dom.js'
+import type { StreamStatus } from './event-stream.js'
+import { formatCount, formatDuration } from './format.js'
+
+const statusText: Record<StreamStatus, string> = {
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline'
+}
+
+/**
+ * The page shell around the cards (index.html): status badge, metric count, filter box,
+ * notice line and empty state. Everything data-derived goes in as text.
+ */
+export class Page {
+  /** Where cards go. */
+  readonly board: HTMLElement
+  /** The filter box. */
+  readonly filter: HTMLInputElement
+  #status: HTMLElement
+  #statusText: HTMLElement
+  #count: HTMLElement
+  #notice: HTMLElement
+  #empty: HTMLElement
+  #noMatch: HTMLElement
+  #everLive = false
+  #loaded = false
+  #stats: BoardStats = { total: 0, visible: 0 }
+
+  /** Finds the shell's elements, fills in the curl commands for this page's origin and labels the window (ms). */
+  constructor (origin: string, windowMs: number) {
+    this.board = byId('board', HTMLElement)
+    this.filter = byId('filter', HTMLInputElement)
+    this.#status = byId('status', HTMLElement)
+    this.#statusText = byId('status-text', HTMLElement)
+    this.#count = byId('metric-count', HTMLElement)
+    this.#notice = byId('notice', HTMLElement)
+    this.#empty = byId('empty-state', HTMLElement)
+    this.#noMatch = byId('no-match', HTMLElement)
+    setText(byId('curl-publish', HTMLElement),
+      `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' ${origin}/api/events`)
+    setText(byId('curl-stream', HTMLElement), `curl -N ${origin}/api/stream`)
+    setText(byId('window-label', HTMLElement), `last ${formatDuration(windowMs)}`)
+  }
+
+  /** Shows the connection state in the badge (`data-state` drives its colour). */
+  setStatus (status: StreamStatus, lastEventId: number | undefined): void {
+    if (status === 'live') this.#everLive = true
+    this.#status.dataset['state'] = status
+    const text = status === 'reconnecting' && !this.#everLive ? 'Connecting…' : statusText[status]
+    setText(this.#statusText, text)
+    this.#status.title = lastEventId === undefined ? text : `${text} · last event #${lastEventId}`
+  }
+
+  /** Updates the count and the empty / no-match states after the board changed. */
+  setStats (stats: BoardStats): void {
+    this.#stats = stats
+    setText(this.#count, formatCount(stats.total, 'metric'))
+    document.title = stats.total === 0 ? 'Pulseboard' : `Pulseboard · ${formatCount(stats.total, 'metric')}`
+    this.#refreshEmpty()
+  }
+
+  /** Marks the first backfill as finished: from now on an empty board shows the empty state. */
+  setLoaded (): void {
+    this.#loaded = true
+    this.#refreshEmpty()
+  }
+
+  /** Shows a one-line problem report under the header; an empty string hides it. */
+  setNotice (text: string): void {
+    setText(this.#notice, text)
+    this.#notice.hidden = text === ''
+  }
+
+  // The empty state waits for the first backfill so it does not flash before cards arrive.
+  #refreshEmpty (): void {
+    this.#empty.hidden = !this.#loaded || this.#stats.total > 0
+    this.#noMatch.hidden = this.#stats.total === 0 || this.#stats.visible > 0
+  }
+}

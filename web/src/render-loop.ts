@@ -1,0 +1,94 @@
+/** Anything the loop can draw. */
+export interface Renderable {
+  render (nowMs: number): void
+}
+
+/** Options of a {@link RenderLoop}. */
+export interface RenderLoopOptions {
+  /** Schedules a callback before the next repaint; `requestAnimationFrame` in a browser. */
+  readonly requestFrame: (callback: () => void) => unknown
+  /** Wall clock in ms since the epoch, passed to `render`; default `Date.now`. */
+  readonly now?: () => number
+}
+
+/**
+ * Batches redraws: points mark a card dirty, and each animation frame renders every dirty
+ * card that is on screen once, however many points arrived (one `chart.update` per card per
+ * frame, never one per event). Off-screen cards stay dirty and are drawn when they return.
+ */
+export class RenderLoop<R extends Renderable> {
+  #requestFrame: (callback: () => void) => unknown
+  #now: () => number
+  #dirty = new Set<R>()
+  #hidden = new Set<R>()
+  #tracked = new Set<R>()
+  #scheduled = false
+
+  constructor (options: RenderLoopOptions) {
+    this.#requestFrame = options.requestFrame
+    this.#now = options.now ?? Date.now
+  }
+
+  /** Whether a frame is pending. */
+  get scheduled (): boolean {
+    return this.#scheduled
+  }
+
+  /**
+   * Starts managing `item`; it is dirty, as it was never drawn. Pass `visible: false` when
+   * an observer will report visibility shortly, so a long board does not draw every card
+   * (and create every chart) on its first frame. Default visible.
+   */
+  track (item: R, visible = true): void {
+    this.#tracked.add(item)
+    if (!visible) this.#hidden.add(item)
+    this.markDirty(item)
+  }
+
+  /** Stops managing `item`. */
+  untrack (item: R): void {
+    this.#tracked.delete(item)
+    this.#dirty.delete(item)
+    this.#hidden.delete(item)
+  }
+
+  /** Asks for `item` to be drawn on the next frame (or when it comes back on screen). */
+  markDirty (item: R): void {
+    if (!this.#tracked.has(item)) return
+    this.#dirty.add(item)
+    if (!this.#hidden.has(item)) this.#schedule()
+  }
+
+  /** Marks every tracked item dirty: the clock moved (the window slides, "2s ago" changes) or the theme did. */
+  markAllDirty (): void {
+    for (const item of this.#tracked) this.markDirty(item)
+  }
+
+  /** Records whether `item` is on screen (from an IntersectionObserver); a dirty item coming back is drawn. */
+  setVisible (item: R, visible: boolean): void {
+    if (!this.#tracked.has(item)) return
+    if (visible) {
+      this.#hidden.delete(item)
+      if (this.#dirty.has(item)) this.#schedule()
+    } else {
+      this.#hidden.add(item)
+    }
+  }
+
+  #schedule (): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    this.#requestFrame(() => { this.#frame() })
+  }
+
+  #frame (): void {
+    // Cleared first, so one item that throws cannot stop later frames from being scheduled.
+    this.#scheduled = false
+    const now = this.#now()
+    for (const item of this.#dirty) {
+      if (this.#hidden.has(item)) continue
+      this.#dirty.delete(item)
+      item.render(now)
+    }
+  }
+}
