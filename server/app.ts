@@ -3,10 +3,10 @@ import helmet from '@fastify/helmet'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { ApiError } from './core/event.js'
-import { BodyTooLargeError, MalformedBodyError, NotFoundError, QueryInvalidError, UnsupportedMediaTypeError } from './errors.js'
+import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
 import type { EventLog } from './log/event-log.js'
-import { MemoryEventLog } from './log/memory-event-log.js'
+import { DurableEventLog } from './log/durable-event-log.js'
 import { requireToken } from './plugins/auth.js'
 import { Publisher } from './publisher.js'
 import { healthRoutes } from './routes/health.js'
@@ -19,7 +19,7 @@ import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
 
 export interface AppDeps {
-  /** The event log; an in-memory window by default. */
+  /** The event log; SQLite under `config.dataDir` by default. */
   readonly log?: EventLog
   /** Folder of the built dashboard; the dashboard is not served when undefined. */
   readonly webRoot?: string
@@ -39,8 +39,10 @@ declare module 'fastify' {
   }
 }
 
-/** Fastify's own client errors, mapped onto our error table. */
-const FASTIFY_CODES: Record<string, new (detail: string) => FastifyError> = {
+/** Fastify's own client errors and the store's expected failures, mapped onto our error table. */
+const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
+  PB_STORE_WRITE: BackendUnavailableError,
+  PB_STORE_METRIC_LIMIT: MetricLimitError,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
   FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
   FST_ERR_CTP_EMPTY_JSON_BODY: MalformedBodyError,
@@ -64,10 +66,13 @@ const CONTENT_SECURITY_POLICY = {
   }
 }
 
-/** Our own error for anything a client caused; other errors pass through unchanged. */
+/** Seconds a client is asked to wait after a 503. */
+const RETRY_AFTER_S = 5
+
+/** Our own error for anything a client caused or may retry; other errors pass through unchanged. */
 function asClientError (err: FastifyError): FastifyError {
   if (err.code?.startsWith('PB_ERR_') === true) return err
-  const Mapped = err.code === undefined ? undefined : FASTIFY_CODES[err.code]
+  const Mapped = err.code === undefined ? undefined : MAPPED_CODES[err.code]
   if (Mapped !== undefined) return new Mapped(err.message)
   // The JSON parser's SyntaxError carries a 400 but no code of its own.
   if (err instanceof SyntaxError) return new MalformedBodyError(err.message)
@@ -93,8 +98,15 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     requestTimeout: 30_000,
     return503OnClosing: true
   })
-  const log = deps.log ?? new MemoryEventLog({ windowSize: config.windowSize, maxMetrics: config.maxMetrics })
-  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs })
+  const log = deps.log ?? DurableEventLog.open({
+    dataDir: config.dataDir,
+    windowSize: config.windowSize,
+    maxMetrics: config.maxMetrics,
+    maxPoints: config.maxPoints,
+    retentionMs: config.retentionMs,
+    onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
+  })
+  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
   const registry = new ConnectionRegistry({ maxQueuedBytes: config.maxClientBufferBytes })
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
@@ -102,6 +114,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toApiError(err)
     if (body.statusCode >= 500) request.log.error({ err }, 'request failed')
+    if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     return reply.code(body.statusCode).send(body)
   })
   app.setNotFoundHandler((request) => {

@@ -1,6 +1,7 @@
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
-import { DEFAULT_MAX_METRICS, DEFAULT_WINDOW_SIZE } from './log/memory-event-log.js'
+import { DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
+import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
 
 /**
@@ -50,8 +51,12 @@ export interface Config {
   readonly flushMs: number
   /** Reconnect delay sent to clients as SSE `retry:`, in ms. Default 3000. */
   readonly retryMs: number
-  /** Distinct metric names tracked. Default 10000. */
+  /** Distinct metric names tracked; a publish that would add more is refused. Default 10000. */
   readonly maxMetrics: number
+  /** Age after which stored points are deleted, in ms. Default 7 days. */
+  readonly retentionMs: number
+  /** Stored points kept at most; the oldest go first. Default 50,000,000. */
+  readonly maxPoints: number
   /** Publish the server's own metrics. Default true. */
   readonly selfMetrics: boolean
   /** Run the simulated demo feed. Default false. */
@@ -106,6 +111,21 @@ function oneOf<T extends string> (choices: readonly T[]): Parser<T> {
   }
 }
 
+const DURATION_UNITS_MS = new Map([['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]])
+
+/** A duration such as `7d`, `12h`, `30m`, `90s` or `500ms`; a bare number is ms. */
+function duration (minMs: number, maxMs: number): Parser<number> {
+  return {
+    expected: `a duration such as 7d, 12h, 30m or 90s, from ${minMs} ms to ${maxMs / 86_400_000} days`,
+    parse: (raw) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw)
+      if (match === null) return undefined
+      const ms = Number(match[1]) * DURATION_UNITS_MS.get(match[2] ?? 'ms')!
+      return ms >= minMs && ms <= maxMs ? ms : undefined
+    }
+  }
+}
+
 const text: Parser<string> = {
   expected: 'a non-empty string',
   parse: (raw) => (raw.trim() === '' ? undefined : raw)
@@ -134,13 +154,15 @@ const SETTINGS: readonly Setting[] = [
   setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
   setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
   setting('maxBatchPoints', 'MAX_BATCH_POINTS', int(1, 100_000), DEFAULT_MAX_BATCH_POINTS, 'most points per publish request'),
-  setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'points kept in memory for resume and history'),
+  setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'recent points kept in memory for fast resume'),
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
   setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
   setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
   setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
+  setting('retentionMs', 'RETENTION', duration(60_000, 3650 * 86_400_000), DEFAULT_RETENTION_MS, 'age after which stored points are deleted (7d, 12h, …)'),
+  setting('maxPoints', 'MAX_POINTS', int(1000, 10_000_000_000), DEFAULT_MAX_POINTS, 'stored points kept at most'),
   setting('selfMetrics', 'SELF_METRICS', bool, true, 'publish the server\'s own metrics'),
   setting('demo', 'DEMO', bool, false, 'run the simulated demo feed')
 ]

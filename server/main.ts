@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, configHelp, parseConfig } from './config.js'
+import { StoreOpenError } from './log/sqlite-event-log.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
 /** Time allowed for a graceful shutdown before the process exits anyway, in ms. */
@@ -39,7 +40,8 @@ async function main (): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // One line for a bad setting; the whole error for anything unexpected.
-  process.stderr.write(err instanceof ConfigError ? `pulseboard: ${err.message}\n` : `pulseboard: failed to start: ${String(err instanceof Error ? err.stack : err)}\n`)
+  // One line for a bad setting or an unusable data directory; the whole error for anything unexpected.
+  const expected = err instanceof ConfigError || err instanceof StoreOpenError
+  process.stderr.write(expected ? `pulseboard: ${err.message}\n` : `pulseboard: failed to start: ${String(err instanceof Error ? err.stack : err)}\n`)
   process.exit(1)
 })

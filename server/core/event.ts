@@ -37,7 +37,30 @@ export interface MetricCatalog {
   readonly metrics: readonly MetricSummary[]
 }
 
-/** Body of `GET /api/metrics/:name/history`: raw points, oldest first. */
+/** One time bucket of a metric's history: figures over the points with `t ≤ ts < t + bucketMs`. */
+export interface HistoryBucket {
+  /** Start of the bucket, ms since epoch. */
+  readonly t: number
+  readonly min: number
+  readonly max: number
+  readonly avg: number
+  /** Value of the bucket's latest point by ts. */
+  readonly last: number
+  readonly count: number
+}
+
+/** Body of `GET /api/metrics/:name/history`: at most `points` buckets over the range, oldest first. */
+export interface MetricBuckets {
+  readonly metric: string
+  readonly fromMs: number
+  readonly toMs: number
+  /** Width of each bucket in ms. */
+  readonly bucketMs: number
+  /** Only buckets that hold points. */
+  readonly buckets: readonly HistoryBucket[]
+}
+
+/** Body of `GET /api/metrics/:name/history?raw=1`: raw points, oldest first. */
 export interface MetricHistory {
   readonly metric: string
   readonly points: readonly StoredEvent[]

@@ -34,6 +34,8 @@ export interface HubOptions {
   readonly encode: (event: StoredEvent) => string
   /** Coalescing delay in ms (default 25): every subscriber gets all points of a tick in one write. */
   readonly flushMs?: number
+  /** Newest id already stored before this hub started (default 0), so resumes replay up to it. */
+  readonly lastPublishedId?: EventId
 }
 
 /** Subscribers that share one filter, and the frames they have not been sent yet. */
@@ -62,6 +64,7 @@ export class Hub {
   constructor (options: HubOptions) {
     this.#encode = options.encode
     this.#flushMs = options.flushMs ?? DEFAULT_FLUSH_MS
+    this.#lastPublishedId = options.lastPublishedId ?? 0
   }
 
   /** Id of the newest event handed to `publish`. */

@@ -1,4 +1,4 @@
-import type { EventId, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { EventId, HistoryBucket, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 
 /** A time range and size cap for history reads. */
 export interface HistoryQuery {
@@ -8,6 +8,16 @@ export interface HistoryQuery {
   readonly toMs: number
   /** Most points returned; the newest ones win. */
   readonly limit: number
+}
+
+/** A time range cut into buckets of equal width. */
+export interface BucketQuery {
+  /** Inclusive lower bound, ms since epoch; the first bucket starts here. */
+  readonly fromMs: number
+  /** Inclusive upper bound, ms since epoch. */
+  readonly toMs: number
+  /** Width of one bucket in ms. */
+  readonly bucketMs: number
 }
 
 /**
@@ -27,5 +37,7 @@ export interface EventLog {
   catalog: () => MetricSummary[]
   /** Points of one metric in a time range, oldest first; undefined for an unknown metric. */
   history: (metric: string, query: HistoryQuery) => Promise<StoredEvent[] | undefined>
+  /** Min, max, avg, last and count per time bucket that holds points; undefined for an unknown metric. */
+  buckets: (metric: string, query: BucketQuery) => Promise<HistoryBucket[] | undefined>
   close: () => Promise<void>
 }

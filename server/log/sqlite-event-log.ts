@@ -2,14 +2,17 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
-import type { EventId, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
-import type { EventLog, HistoryQuery } from './event-log.js'
-import { applySchema, fromRow, SQL, tagsColumn, type EventRow, type MetricRow } from './sqlite-schema.js'
+import type { EventId, HistoryBucket, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
+import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
 
 /** Default database file name inside `dataDir`. */
 export const DEFAULT_FILE_NAME = 'pulseboard.db'
 /** Default age after which `prune()` deletes a point: 7 days, in ms. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
+/** Default number of distinct metrics: 10,000. */
+export const DEFAULT_MAX_METRICS = 10_000
 /** Default number of points kept: 50,000,000. */
 export const DEFAULT_MAX_POINTS = 50_000_000
 /** Default rows deleted per statement by `prune()`: 5,000. */
@@ -28,6 +31,8 @@ export interface SqliteEventLogOptions {
   readonly fileName?: string
   /** Points kept (default 50,000,000); `prune()` deletes the oldest beyond it. */
   readonly maxPoints?: number
+  /** Distinct metrics tracked (default 10,000); an append that would add more is refused. */
+  readonly maxMetrics?: number
   /** Age in ms after which `prune()` deletes a point, judged by its `ts` (default 7 days). */
   readonly retentionMs?: number
   /** Rows deleted per statement by `prune()` (default 5,000). */
@@ -74,6 +79,16 @@ export class StoreWriteError extends Error {
   }
 }
 
+/** An append would take the catalog past `maxMetrics`; nothing of it was stored. */
+export class MetricLimitError extends Error {
+  readonly code = 'PB_STORE_METRIC_LIMIT'
+
+  constructor (maxMetrics: number) {
+    super(`the server already tracks its limit of ${maxMetrics} distinct metrics`)
+    this.name = 'MetricLimitError'
+  }
+}
+
 interface PendingAppend {
   readonly points: readonly MetricPoint[]
   readonly resolve: (events: StoredEvent[]) => void
@@ -108,14 +123,14 @@ export class SqliteEventLog implements EventLog {
   readonly #db: Database.Database
   readonly #path: string
   readonly #maxPoints: number
+  readonly #maxMetrics: number
   readonly #retentionMs: number
   readonly #pruneBatchSize: number
   readonly #pruneBudgetMs: number
   readonly #now: () => number
   readonly #insert: Database.Statement<[number, string, number, number, string | null]>
   readonly #upsert: Database.Statement<[string, number, number, number, number, string | null]>
-  readonly #readAfter: Database.Statement<[number, number], EventRow>
-  readonly #history: Database.Statement<[string, number, number, number], EventRow>
+  readonly #read: <R extends ReadRequest>(request: R) => ReadResults[R['op']]
   readonly #firstYoung: Database.Statement<[number, number, number], { id: number | null }>
   readonly #deleteRange: Database.Statement<[number, number]>
   readonly #commit: (events: readonly StoredEvent[], changes: CatalogChanges) => void
@@ -148,14 +163,14 @@ export class SqliteEventLog implements EventLog {
     this.#db = db
     this.#path = path
     this.#maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
+    this.#maxMetrics = options.maxMetrics ?? DEFAULT_MAX_METRICS
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS
     this.#pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE
     this.#pruneBudgetMs = options.pruneBudgetMs ?? DEFAULT_PRUNE_BUDGET_MS
     this.#now = options.now ?? Date.now
     this.#insert = db.prepare(SQL.insertEvent)
     this.#upsert = db.prepare(SQL.upsertMetric)
-    this.#readAfter = db.prepare(SQL.readAfter)
-    this.#history = db.prepare(SQL.history)
+    this.#read = prepareReads(db)
     this.#firstYoung = db.prepare(SQL.firstYoung)
     this.#deleteRange = db.prepare(SQL.deleteRange)
     this.#commit = db.transaction((events: readonly StoredEvent[], changes: CatalogChanges) => {
@@ -189,6 +204,9 @@ export class SqliteEventLog implements EventLog {
   /** Queues the points for this tick's group commit; resolves once they are on disk, rejects with StoreWriteError. */
   append (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
     if (this.#closed) return Promise.reject(new StoreWriteError(this.#path, new Error('the log is closed')))
+    // Checked per call, so appends of one tick together may pass the cap by what that tick adds.
+    const added = new Set(points.map((p) => p.metric).filter((metric) => !this.#catalog.has(metric))).size
+    if (added > 0 && this.#catalog.size + added > this.#maxMetrics) return Promise.reject(new MetricLimitError(this.#maxMetrics))
     return new Promise((resolve, reject) => {
       this.#queue.push({ points, resolve, reject })
       this.#flushTimer ??= setImmediate(() => this.#flush())
@@ -197,7 +215,7 @@ export class SqliteEventLog implements EventLog {
 
   async readAfter (afterId: EventId, limit: number): Promise<StoredEvent[]> {
     if (limit <= 0) return []
-    return this.#readAfter.all(afterId, limit).map(fromRow)
+    return this.#read({ op: 'readAfter', afterId, limit })
   }
 
   oldestId (): EventId {
@@ -220,7 +238,22 @@ export class SqliteEventLog implements EventLog {
   async history (metric: string, query: HistoryQuery): Promise<StoredEvent[] | undefined> {
     if (!this.#catalog.has(metric)) return undefined
     if (query.limit <= 0) return []
-    return this.#history.all(metric, query.fromMs, query.toMs, query.limit).map(fromRow).reverse()
+    return this.#read({ op: 'history', metric, ...query })
+  }
+
+  async buckets (metric: string, query: BucketQuery): Promise<HistoryBucket[] | undefined> {
+    if (!this.#catalog.has(metric)) return undefined
+    return this.#read({ op: 'buckets', metric, ...query })
+  }
+
+  /** Whether the catalog holds this metric. */
+  knows (metric: string): boolean {
+    return this.#catalog.has(metric)
+  }
+
+  /** The database file. */
+  get path (): string {
+    return this.#path
   }
 
   /**

@@ -60,10 +60,6 @@ export const SQL = {
   upsertMetric: `INSERT INTO metrics (metric, value, ts, id, count, tags) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (metric) DO UPDATE SET value = excluded.value, ts = excluded.ts, id = excluded.id,
       count = metrics.count + excluded.count, tags = excluded.tags`,
-  readAfter: 'SELECT id, metric, value, ts, tags FROM events WHERE id > ? ORDER BY id LIMIT ?',
-  /** Newest first, straight off the `(metric, ts)` index; the caller reverses. */
-  history: `SELECT id, metric, value, ts, tags FROM events
-    WHERE metric = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC, id DESC LIMIT ?`,
   /** The first id, within the next `limit` rows from an id, whose point is still young enough. */
   firstYoung: `SELECT min(id) AS id FROM
     (SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT ?) WHERE ts >= ?`,

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { MetricCatalog, MetricHistory } from '../core/event.js'
+import type { MetricBuckets, MetricCatalog, MetricHistory } from '../core/event.js'
 import { NotFoundError, QueryInvalidError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
 
 export interface MetricsRoutesOptions {
-  readonly log: Pick<EventLog, 'catalog' | 'history'>
+  readonly log: Pick<EventLog, 'catalog' | 'history' | 'buckets'>
   /** Clock in ms, injectable for tests. */
   readonly now?: () => number
 }
@@ -13,11 +13,12 @@ export interface MetricsRoutesOptions {
 const DEFAULT_RANGE_MS = 60 * 60 * 1000
 const DEFAULT_LIMIT = 1000
 const MAX_LIMIT = 10_000
+const DEFAULT_POINTS = 500
 const MAX_TS = 8.64e15
 
 interface HistoryRequest {
   Params: { name: string }
-  Querystring: { from?: number, to?: number, limit?: number }
+  Querystring: { from?: number, to?: number, limit?: number, points?: number, raw?: '0' | '1' | 'false' | 'true' }
 }
 
 const historySchema = {
@@ -31,25 +32,37 @@ const historySchema = {
     properties: {
       from: { type: 'integer', minimum: 0, maximum: MAX_TS },
       to: { type: 'integer', minimum: 0, maximum: MAX_TS },
-      limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT }
+      limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+      points: { type: 'integer', minimum: 1, maximum: MAX_LIMIT },
+      raw: { type: 'string', enum: ['0', '1', 'false', 'true'] }
     }
   }
 } as const
 
-/** GET /api/metrics and GET /api/metrics/:name/history. */
+/**
+ * GET /api/metrics, and GET /api/metrics/:name/history: at most `points`
+ * buckets over the range by default, raw points with `?raw=1`.
+ */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, options) => {
   const { log } = options
   const now = options.now ?? Date.now
 
   app.get('/api/metrics', async (): Promise<MetricCatalog> => ({ metrics: log.catalog() }))
 
-  app.get<HistoryRequest>('/api/metrics/:name/history', { schema: historySchema }, async (request): Promise<MetricHistory> => {
+  app.get<HistoryRequest>('/api/metrics/:name/history', { schema: historySchema }, async (request): Promise<MetricBuckets | MetricHistory> => {
     const { name } = request.params
-    const toMs = request.query.to ?? now()
-    const fromMs = request.query.from ?? toMs - DEFAULT_RANGE_MS
+    const { query } = request
+    const toMs = query.to ?? now()
+    const fromMs = query.from ?? toMs - DEFAULT_RANGE_MS
     if (fromMs > toMs) throw new QueryInvalidError(`from (${fromMs}) is after to (${toMs})`)
-    const points = await log.history(name, { fromMs, toMs, limit: request.query.limit ?? DEFAULT_LIMIT })
-    if (points === undefined) throw new NotFoundError(`no metric named "${name}"`)
-    return { metric: name, points }
+    if (query.raw === '1' || query.raw === 'true') {
+      const points = await log.history(name, { fromMs, toMs, limit: query.limit ?? DEFAULT_LIMIT })
+      if (points === undefined) throw new NotFoundError(`no metric named "${name}"`)
+      return { metric: name, points }
+    }
+    const bucketMs = Math.max(1, Math.ceil((toMs - fromMs + 1) / (query.points ?? DEFAULT_POINTS)))
+    const buckets = await log.buckets(name, { fromMs, toMs, bucketMs })
+    if (buckets === undefined) throw new NotFoundError(`no metric named "${name}"`)
+    return { metric: name, fromMs, toMs, bucketMs, buckets }
   })
 }

@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import t, { type Test } from 'tap'
 import type { StoredEvent } from '../../server/core/event.js'
+import type { DurableEventLog } from '../../server/log/durable-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -87,9 +88,28 @@ t.test('resume while points keep arriving has no gap and no duplicate at the sea
   t.same(ids(await reader.metrics(6_000, 10_000)), range(1, 6_000))
 })
 
-t.test('a resume id older than the window gets a reset event first', async (t) => {
+t.test('a resume from far back, read from SQLite while publishing goes on, has no gap and no duplicate', async (t) => {
+  const { url } = await startTestServer(t, { windowSize: 100 })
+  await post(url, points(5_000))
+  const publishing = (async () => {
+    for (let i = 0; i < 40; i++) await post(url, points(25))
+  })()
+  const reader = await open(t, `${url}/api/stream?lastEventId=0`)
+  await publishing
+  t.same(ids(await reader.metrics(6_000, 10_000)), range(1, 6_000))
+})
+
+t.test('a resume id older than the memory window replays from SQLite, with no reset', async (t) => {
   const { url } = await startTestServer(t, { windowSize: 100 })
   await post(url, points(300))
+  const reader = await open(t, `${url}/api/stream`, { 'last-event-id': '10' })
+  t.same(ids(await reader.metrics(290)), range(11, 300))
+})
+
+t.test('a resume id older than retention gets a reset event first', async (t) => {
+  const { url, app } = await startTestServer(t, { maxPoints: 100 })
+  await post(url, points(300))
+  t.equal((app.pulseboard.log as DurableEventLog).store.prune(), 200, 'retention deleted the oldest 200')
   const reader = await open(t, `${url}/api/stream`, { 'last-event-id': '10' })
   const reset = await reader.nextEvent()
   t.equal(reset.event, 'reset')

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../../server/app.js'
@@ -15,9 +18,17 @@ export function testConfig (overrides: Partial<Config> = {}): Config {
   return { ...parseConfig([], {}), logLevel: 'silent', selfMetrics: false, flushMs: 5, ...overrides }
 }
 
-/** An app ready for `inject`, closed when the test ends. */
+/** A fresh directory for a test's data, removed when the test ends. */
+export function tempDir (t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pulseboard-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** An app on a fresh SQLite file, ready for `inject`, closed when the test ends. */
 export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig(overrides), { webRoot: WEB_ROOT, ...deps })
+  const dataDir = overrides.dataDir ?? tempDir(t)
+  const app = await buildApp(testConfig({ dataDir, ...overrides }), { webRoot: WEB_ROOT, ...deps })
   t.teardown(async () => await app.close())
   await app.ready()
   return app

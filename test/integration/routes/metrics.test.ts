@@ -19,17 +19,17 @@ t.test('GET /api/metrics lists every metric with its last value, ts, id and coun
   })
 })
 
-t.test('history returns the points of one metric in a range, oldest first', async (t) => {
+t.test('raw history returns the points of one metric in a range, oldest first', async (t) => {
   const app = await buildTestApp(t)
   await app.pulseboard.publisher.publish(Array.from({ length: 10 }, (_, i) => ({ metric: i % 2 === 0 ? 'a/b' : 'other', value: i, ts: NOW + i * 1000 })))
-  const all = (await app.inject(`/api/metrics/a%2Fb/history?from=${NOW}&to=${NOW + 10_000}`)).json()
+  const all = (await app.inject(`/api/metrics/a%2Fb/history?raw=1&from=${NOW}&to=${NOW + 10_000}`)).json()
   t.equal(all.metric, 'a/b')
   t.same(all.points.map((p: { value: number }) => p.value), [0, 2, 4, 6, 8])
-  const ranged = (await app.inject(`/api/metrics/a%2Fb/history?from=${NOW + 2000}&to=${NOW + 6000}`)).json()
+  const ranged = (await app.inject(`/api/metrics/a%2Fb/history?raw=1&from=${NOW + 2000}&to=${NOW + 6000}`)).json()
   t.same(ranged.points.map((p: { value: number }) => p.value), [2, 4, 6], 'both range ends are inclusive')
-  const limited = (await app.inject(`/api/metrics/a%2Fb/history?from=${NOW}&to=${NOW + 10_000}&limit=2`)).json()
+  const limited = (await app.inject(`/api/metrics/a%2Fb/history?raw=1&from=${NOW}&to=${NOW + 10_000}&limit=2`)).json()
   t.same(limited.points.map((p: { value: number }) => p.value), [6, 8], 'the newest points win the limit')
-  const empty = (await app.inject(`/api/metrics/a%2Fb/history?from=${NOW - 5000}&to=${NOW - 1}`)).json()
+  const empty = (await app.inject(`/api/metrics/a%2Fb/history?raw=1&from=${NOW - 5000}&to=${NOW - 1}`)).json()
   t.same(empty, { metric: 'a/b', points: [] })
 })
 
@@ -37,7 +37,23 @@ t.test('history defaults to the last hour', async (t) => {
   const app = await buildTestApp(t)
   const now = Date.now()
   await app.pulseboard.publisher.publish([{ metric: 'm', value: 1, ts: now - 2 * 3_600_000 }, { metric: 'm', value: 2, ts: now - 60_000 }])
-  t.same((await app.inject('/api/metrics/m/history')).json().points.map((p: { value: number }) => p.value), [2])
+  t.same((await app.inject('/api/metrics/m/history?raw=1')).json().points.map((p: { value: number }) => p.value), [2])
+})
+
+t.test('history answers at most `points` buckets with min, max, avg, last and count', async (t) => {
+  const app = await buildTestApp(t)
+  // One point a second for 100 s: values 0..99, with a second point at ts 50 s that arrives later.
+  await app.pulseboard.publisher.publish(Array.from({ length: 100 }, (_, i) => ({ metric: 'b', value: i, ts: NOW + i * 1000 })))
+  await app.pulseboard.publisher.publish([{ metric: 'b', value: -1, ts: NOW + 50_000 }])
+  const body = (await app.inject(`/api/metrics/b/history?from=${NOW}&to=${NOW + 99_999}&points=10`)).json()
+  t.equal(body.bucketMs, 10_000)
+  t.equal(body.buckets.length, 10)
+  t.same(body.buckets[0], { t: NOW, min: 0, max: 9, avg: 4.5, last: 9, count: 10 })
+  t.same(body.buckets[5], { t: NOW + 50_000, min: -1, max: 59, avg: (50 + 51 + 52 + 53 + 54 + 55 + 56 + 57 + 58 + 59 - 1) / 11, last: 59, count: 11 })
+  const narrow = (await app.inject(`/api/metrics/b/history?from=${NOW + 50_000}&to=${NOW + 50_000}`)).json()
+  t.same(narrow.buckets, [{ t: NOW + 50_000, min: -1, max: 50, avg: 24.5, last: -1, count: 2 }], 'ties in ts: the later point is last')
+  const empty = (await app.inject(`/api/metrics/b/history?from=${NOW - 10_000}&to=${NOW - 1}`)).json()
+  t.same(empty.buckets, [])
 })
 
 t.test('history answers 404 for an unknown metric and 400 for a bad query', async (t) => {
@@ -46,7 +62,7 @@ t.test('history answers 404 for an unknown metric and 400 for a bad query', asyn
   const unknown = await app.inject('/api/metrics/nope/history')
   t.equal(unknown.statusCode, 404)
   t.match(unknown.json(), { code: 'PB_ERR_NOT_FOUND', message: /nope/ })
-  for (const query of ['from=2&to=1', 'limit=0', 'limit=10001', 'from=abc']) {
+  for (const query of ['from=2&to=1', 'limit=0', 'limit=10001', 'from=abc', 'points=0', 'points=10001', 'raw=maybe']) {
     const response = await app.inject(`/api/metrics/m/history?${query}`)
     t.equal(response.statusCode, 400, query)
     t.equal(response.json().code, 'PB_ERR_QUERY_INVALID', query)
