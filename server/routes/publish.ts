@@ -8,8 +8,8 @@ import type { Publisher } from '../publisher.js'
 
 export interface PublishRoutesOptions {
   readonly publisher: Pick<Publisher, 'publish'>
-  /** Admits or refuses a request before its body is read. */
-  readonly authorize: onRequestAsyncHookHandler
+  /** Admits or refuses a request before its body is read; undefined when publishing is open. */
+  readonly authorize: onRequestAsyncHookHandler | undefined
   /** Largest body accepted, in bytes. */
   readonly bodyLimitBytes: number
   /** Most points in one request. */
@@ -43,7 +43,7 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
   // Only JSON and NDJSON are accepted here; anything else is a 415 before any parsing.
   app.removeContentTypeParser('text/plain')
   app.addContentTypeParser(NDJSON, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body))
-  app.addHook('onRequest', options.authorize)
+  if (options.authorize !== undefined) app.addHook('onRequest', options.authorize)
 
   app.post('/api/events', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
     if (request.body === undefined) throw new UnsupportedMediaTypeError(`send a body as application/json or ${NDJSON}`)
