@@ -119,7 +119,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     return reply.code(body.statusCode).send(body)
   })
-  if (app.log.isLevelEnabled('debug')) {
+  if (config.logLevel === 'debug' || config.logLevel === 'trace') {
     app.addHook('onResponse', async (request, reply) => {
       request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs: reply.elapsedTime }, 'request completed')
     })

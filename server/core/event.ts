@@ -3,6 +3,12 @@
  * `import type`, so the wire format is defined once.
  */
 
+/**
+ * UTF-8 JSON of a `T`, serialized once where it was produced (a reader
+ * thread) and handed over without a copy, so the event loop only writes it.
+ */
+export type Json<T> = Uint8Array & { readonly __json?: T }
+
 /** Server-assigned id of a stored point: an integer, strictly increasing over the whole stream. */
 export type EventId = number
 

@@ -1,4 +1,4 @@
-import type { EventId, HistoryBucket, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { ReadPool } from './read-pool.js'
 import { RingWindow } from './ring-window.js'
@@ -80,12 +80,12 @@ export class DurableEventLog implements EventLog {
     return this.#store.catalog()
   }
 
-  async history (metric: string, query: HistoryQuery): Promise<StoredEvent[] | undefined> {
+  async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
     if (!this.#store.knows(metric)) return undefined
     return await this.#pool.run({ op: 'history', metric, ...query })
   }
 
-  async buckets (metric: string, query: BucketQuery): Promise<HistoryBucket[] | undefined> {
+  async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
     if (!this.#store.knows(metric)) return undefined
     return await this.#pool.run({ op: 'buckets', metric, ...query })
   }

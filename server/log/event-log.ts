@@ -1,4 +1,4 @@
-import type { EventId, HistoryBucket, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 
 /** A time range and size cap for history reads. */
 export interface HistoryQuery {
@@ -35,9 +35,9 @@ export interface EventLog {
   latestId: () => EventId
   /** Every known metric with its last point and count, sorted by name. */
   catalog: () => MetricSummary[]
-  /** Points of one metric in a time range, oldest first; undefined for an unknown metric. */
-  history: (metric: string, query: HistoryQuery) => Promise<StoredEvent[] | undefined>
-  /** Min, max, avg, last and count per time bucket that holds points; undefined for an unknown metric. */
-  buckets: (metric: string, query: BucketQuery) => Promise<HistoryBucket[] | undefined>
+  /** Points of one metric in a time range, oldest first, as JSON text; undefined for an unknown metric. */
+  history: (metric: string, query: HistoryQuery) => Promise<Json<StoredEvent[]> | undefined>
+  /** Min, max, avg, last and count per time bucket that holds points, as JSON text; undefined for an unknown metric. */
+  buckets: (metric: string, query: BucketQuery) => Promise<Json<HistoryBucket[]> | undefined>
   close: () => Promise<void>
 }

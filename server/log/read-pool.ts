@@ -1,7 +1,7 @@
 import { extname } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import type { ReadRequest, ReadResults } from './read-queries.js'
-import type { ReadMessage, ReadReply } from './read-worker.js'
+import type { ReadRequest } from './read-queries.js'
+import type { PoolResults, ReadMessage, ReadReply } from './read-worker.js'
 
 /** Default number of reader threads. */
 export const DEFAULT_READ_THREADS = 2
@@ -42,7 +42,7 @@ export class ReadPool {
   }
 
   /** Runs one read on a worker thread. */
-  async run<R extends ReadRequest>(request: R): Promise<ReadResults[R['op']]> {
+  async run<R extends ReadRequest>(request: R): Promise<PoolResults[R['op']]> {
     if (this.#closed) throw new Error('the read pool is closed')
     const reader = this.#readers.reduce((best, r) => (r.pending.size < best.pending.size ? r : best))
     const seq = ++this.#seq

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
-import type { EventId, HistoryBucket, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
@@ -106,6 +106,10 @@ function toEvent (id: EventId, point: MetricPoint): StoredEvent {
 function toSummary (last: StoredEvent, count: number): MetricSummary {
   const { id, metric, value, ts, tags } = last
   return tags === undefined ? { metric, value, ts, id, count } : { metric, value, ts, id, count, tags }
+}
+
+function toJson<T> (value: T): Json<T> {
+  return Buffer.from(JSON.stringify(value))
 }
 
 /** Catalog order, by UTF-16 code units as MemoryEventLog sorts; names are unique, so never 0. */
@@ -235,15 +239,15 @@ export class SqliteEventLog implements EventLog {
    * The newest `limit` points of a metric with `fromMs ≤ ts ≤ toMs`, oldest first.
    * "Newest" and the order are by `ts` (then id), which is what the index serves.
    */
-  async history (metric: string, query: HistoryQuery): Promise<StoredEvent[] | undefined> {
+  async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
     if (!this.#catalog.has(metric)) return undefined
-    if (query.limit <= 0) return []
-    return this.#read({ op: 'history', metric, ...query })
+    if (query.limit <= 0) return toJson([])
+    return toJson(this.#read({ op: 'history', metric, ...query }))
   }
 
-  async buckets (metric: string, query: BucketQuery): Promise<HistoryBucket[] | undefined> {
+  async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
     if (!this.#catalog.has(metric)) return undefined
-    return this.#read({ op: 'buckets', metric, ...query })
+    return toJson(this.#read({ op: 'buckets', metric, ...query }))
   }
 
   /** Whether the catalog holds this metric. */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { MetricBuckets, MetricCatalog, MetricHistory } from '../core/event.js'
+import type { Json, MetricBuckets, MetricCatalog, MetricHistory } from '../core/event.js'
 import { NotFoundError, QueryInvalidError } from '../errors.js'
 import type { EventLog } from '../log/event-log.js'
 
@@ -14,7 +14,17 @@ const DEFAULT_RANGE_MS = 60 * 60 * 1000
 const DEFAULT_LIMIT = 1000
 const MAX_LIMIT = 10_000
 const DEFAULT_POINTS = 500
+const JSON_TYPE = 'application/json; charset=utf-8'
 const MAX_TS = 8.64e15
+
+/**
+ * `{...fields, "<key>": <series>}` as bytes. The series is JSON already made
+ * on a reader thread; only the small envelope is serialised here.
+ */
+function envelope<T> (fields: Record<string, unknown>, key: string, series: Uint8Array): Json<T> {
+  const head = JSON.stringify(fields).slice(0, -1)
+  return Buffer.concat([Buffer.from(`${head},${JSON.stringify(key)}:`), series, Buffer.from('}')])
+}
 
 interface HistoryRequest {
   Params: { name: string }
@@ -49,7 +59,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
 
   app.get('/api/metrics', async (): Promise<MetricCatalog> => ({ metrics: log.catalog() }))
 
-  app.get<HistoryRequest>('/api/metrics/:name/history', { schema: historySchema }, async (request): Promise<MetricBuckets | MetricHistory> => {
+  app.get<HistoryRequest>('/api/metrics/:name/history', { schema: historySchema }, async (request, reply) => {
     const { name } = request.params
     const { query } = request
     const toMs = query.to ?? now()
@@ -58,11 +68,11 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
     if (query.raw === '1' || query.raw === 'true') {
       const points = await log.history(name, { fromMs, toMs, limit: query.limit ?? DEFAULT_LIMIT })
       if (points === undefined) throw new NotFoundError(`no metric named "${name}"`)
-      return { metric: name, points }
+      return await reply.type(JSON_TYPE).send(envelope<MetricHistory>({ metric: name }, 'points', points))
     }
     const bucketMs = Math.max(1, Math.ceil((toMs - fromMs + 1) / (query.points ?? DEFAULT_POINTS)))
     const buckets = await log.buckets(name, { fromMs, toMs, bucketMs })
     if (buckets === undefined) throw new NotFoundError(`no metric named "${name}"`)
-    return { metric: name, fromMs, toMs, bucketMs, buckets }
+    return await reply.type(JSON_TYPE).send(envelope<MetricBuckets>({ metric: name, fromMs, toMs, bucketMs }, 'buckets', buckets))
   })
 }
