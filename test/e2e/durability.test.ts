@@ -46,6 +46,9 @@ t.test('after kill -9 every acknowledged point is there and ids continue', async
   await first.exited
   const second = await startServer(t, args, { DATA_DIR: dataDir })
   t.same(await replayedIds(second, acked[0]! - 1), acked, 'resume from the first id minus 1 returns exactly the acknowledged points')
+  const { metrics } = await (await fetch(`${second.url}/api/metrics`)).json() as { metrics: Array<{ metric: string, count: number }> }
+  t.same(metrics.map((m) => m.metric), ['crash.m0', 'crash.m1', 'crash.m2', 'crash.m3', 'crash.m4', 'crash.m5', 'crash.m6'], 'the catalog survives the restart')
+  t.equal(metrics.reduce((sum, m) => sum + m.count, 0), 5000)
   const next = await post(second.url, { metric: 'after.restart', value: 1 })
   t.equal((next.body as { firstId: number }).firstId, acked.at(-1)! + 1, 'ids continue after the last stored id')
 })
