@@ -5,7 +5,8 @@
  * - requests/s with single-point publishes from 50 concurrent publishers;
  * - time for one client to resume 100,000 missed points over SSE;
  * - event-loop delay p99 (the server's own self-metric) during a burst of
- *   heavy history requests over a day of per-second data, while a stream flows.
+ *   heavy history requests over a day of per-second data, while 1,000 points/s
+ *   flow to a subscriber.
  * Usage: tsx test/bench/ingest.ts [--seconds 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -48,6 +49,15 @@ try {
   }
   const delays = await SseReader.open(`${url}/api/stream?metrics=pulseboard.event_loop_p99_ms`)
   await delays.metrics(1, 5000)
+  // Keep a stream flowing through the burst: 1,000 points/s to one subscriber.
+  const flow = await SseReader.open(`${url}/api/stream?metrics=bench.flow*`)
+  const flowing = { on: true }
+  const publishingFlow = (async () => {
+    while (flowing.on) {
+      await post(url, batch(100, Date.now(), 'bench.flow'))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  })()
   const burstStart = performance.now()
   const reads = Array.from({ length: 200 }, async (_, i) => {
     const query = i % 2 === 0 ? `from=${dayStart}&points=500` : `raw=1&from=${dayStart}&limit=10000`
@@ -61,7 +71,10 @@ try {
   await Promise.all(reads)
   const burstMs = performance.now() - burstStart
   await watching
+  flowing.on = false
+  await publishingFlow
   delays.close()
+  flow.close()
 
   const rows = [
     { measure: 'batched ingest (1,000-point POSTs, 4 publishers)', value: `${Math.round(batched.perSecond * 1000).toLocaleString('en-US')} points/s` },
