@@ -64,6 +64,8 @@ export class DurableEventLog implements EventLog {
   }
 
   async readAfter (afterId: EventId, limit: number): Promise<StoredEvent[]> {
+    // SQLite reads a negative LIMIT as no limit at all.
+    if (limit <= 0) return []
     if (this.#window.covers(afterId)) return this.#window.readAfter(afterId, limit)
     return await this.#pool.run({ op: 'readAfter', afterId, limit })
   }
@@ -82,6 +84,7 @@ export class DurableEventLog implements EventLog {
 
   async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
     if (!this.#store.knows(metric)) return undefined
+    if (query.limit <= 0) return await this.#store.history(metric, query)
     return await this.#pool.run({ op: 'history', metric, ...query })
   }
 

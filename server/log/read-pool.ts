@@ -20,6 +20,13 @@ interface Reader {
   readonly pending: Map<number, Pending>
 }
 
+/** An Error for what a dead worker reported, keeping SQLite's `code`. */
+function asError (reported: unknown): Error {
+  if (reported instanceof Error) return reported
+  const code = typeof reported === 'object' && reported !== null && 'code' in reported ? String(reported.code) : undefined
+  return Object.assign(new Error(`read worker failed: ${code ?? String(reported)}`), { code })
+}
+
 /**
  * Runs reads of the SQLite file on worker threads, each with its own
  * read-only connection, so a long history query or replay never blocks the
@@ -73,7 +80,8 @@ export class ReadPool {
       const index = this.#readers.indexOf(reader)
       if (!this.#closed && index !== -1) this.#readers[index] = this.#spawn()
     }
-    reader.worker.on('error', fail)
+    // A worker killed by a SqliteError hands over a plain object such as { code: 'SQLITE_CANTOPEN' }.
+    reader.worker.on('error', (err: unknown) => fail(asError(err)))
     reader.worker.on('exit', (code) => fail(new Error(`read worker exited with code ${code}`)))
     return reader
   }

@@ -36,6 +36,7 @@ setPriority(0, READER_NICE)
 const db = new Database((workerData as { path: string }).path, { readonly: true, fileMustExist: true })
 const run = prepareReads(db)
 
+/* c8 ignore start: runs on a worker thread, whose coverage is not collected; read-pool tests exercise it */
 parentPort!.on('message', ({ seq, request }: ReadMessage) => {
   let reply: ReadReply
   let transfer: ArrayBuffer[] = []
@@ -53,3 +54,4 @@ parentPort!.on('message', ({ seq, request }: ReadMessage) => {
   }
   parentPort!.postMessage(reply, transfer)
 })
+/* c8 ignore stop */

@@ -29,6 +29,8 @@ t.test('defaults', async (t) => {
     flushMs: 25,
     retryMs: 3000,
     maxMetrics: 10000,
+    retentionMs: 604800000,
+    maxPoints: 50000000,
     selfMetrics: true,
     demo: false
   })
@@ -53,6 +55,8 @@ t.test('reads every setting from the environment', async (t) => {
     FLUSH_MS: '1000',
     RETRY_MS: '100',
     MAX_METRICS: '1000000',
+    RETENTION: '12h',
+    MAX_POINTS: '1000',
     SELF_METRICS: 'no',
     DEMO: 'YES',
     UNRELATED: 'ignored'
@@ -73,6 +77,8 @@ t.test('reads every setting from the environment', async (t) => {
     flushMs: 1000,
     retryMs: 100,
     maxMetrics: 1000000,
+    retentionMs: 43200000,
+    maxPoints: 1000,
     selfMetrics: false,
     demo: true
   })
@@ -87,6 +93,16 @@ t.test('flags win over the environment, in both forms', async (t) => {
   t.equal(parseConfig(['--publish-token', 'abc=def'], {}).publishToken, 'abc=def', 'a value may hold "="')
   t.equal(parseConfig(['--publish-token=a=b'], {}).publishToken, 'a=b', 'only the first "=" splits')
   t.equal(parseConfig(['--data-dir', '-d'], {}).dataDir, '-d', 'a value may start with one dash')
+})
+
+t.test('durations take a unit, or ms without one, within their range', async (t) => {
+  for (const [raw, ms] of [['7d', 604_800_000], ['36h', 129_600_000], ['30m', 1_800_000], ['90s', 90_000], ['120000ms', 120_000], ['60000', 60_000]] as const) {
+    t.equal(parseConfig([], { RETENTION: raw }).retentionMs, ms, `RETENTION=${raw}`)
+  }
+  t.equal(parseConfig(['--retention', '1d'], { RETENTION: '7d' }).retentionMs, 86_400_000)
+  for (const raw of ['59s', '3651d', '1w', '-1d', '1.5h', 'd', '']) {
+    t.match(configError([], { RETENTION: raw }), { setting: 'RETENTION', message: /^RETENTION must be a duration such as 7d/ }, `RETENTION=${raw}`)
+  }
 })
 
 t.test('booleans', async (t) => {

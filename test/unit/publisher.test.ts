@@ -1,9 +1,12 @@
-import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
 import type { MetricPoint, StoredEvent } from '../../server/core/event.js'
 import { compileTopicFilter } from '../../server/core/topic-filter.js'
 import { Hub } from '../../server/hub/hub.js'
 import type { EventLog } from '../../server/log/event-log.js'
-import { MemoryEventLog } from '../../server/log/memory-event-log.js'
+import { DurableEventLog } from '../../server/log/durable-event-log.js'
 import { Publisher } from '../../server/publisher.js'
 import { encodeMetric } from '../../server/sse/sse-frame.js'
 
@@ -16,12 +19,24 @@ function fakeLog (append: (points: readonly MetricPoint[]) => Promise<StoredEven
     latestId: () => 0,
     catalog: () => [],
     history: async () => undefined,
+    buckets: async () => undefined,
     close: async () => {}
   }
 }
 
+/** A real log in a fresh temp dir; closed, then removed, on teardown. No retention pass runs during a test. */
+function durableLog (t: Test): DurableEventLog {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-test-'))
+  const log = DurableEventLog.open({ dataDir, readThreads: 1, pruneIntervalMs: 3_600_000 })
+  t.teardown(async () => {
+    await log.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+  return log
+}
+
 t.test('publish stores the points, fans them out and returns them with their ids', async (t) => {
-  const log = new MemoryEventLog({ windowSize: 10 })
+  const log = durableLog(t)
   const hub = new Hub({ encode: encodeMetric, flushMs: 10_000 })
   t.teardown(() => hub.close())
   const chunks: Buffer[] = []
@@ -69,7 +84,7 @@ t.test('a failed append rejects and publishes nothing', async (t) => {
 })
 
 t.test('publishing no points returns an empty list and leaves the hub untouched', async (t) => {
-  const log = new MemoryEventLog({ windowSize: 10 })
+  const log = durableLog(t)
   const hub = new Hub({ encode: encodeMetric, flushMs: 10_000 })
   t.teardown(() => hub.close())
   const publisher = new Publisher(log, hub)

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../server/core/event.js'
 import type { Card } from './cards/card.js'
+import type { ChartPoint } from './series.js'
 
 /** Counts reported to the header after every change. */
 export interface BoardStats {
@@ -60,9 +61,17 @@ export class Board<C extends Card> {
     this.#cardFor(event.metric)?.push(event)
   }
 
-  /** Routes backfilled points of one metric to its card, creating the card if needed. */
+  /** Routes backfilled events of one metric (the catalog's latest point) to its card, creating the card if needed. */
   backfill (metric: string, events: readonly StoredEvent[]): void {
     this.#cardFor(metric)?.backfill(events)
+  }
+
+  /**
+   * Hands the history of one metric to its card. Never creates a card: history follows the
+   * catalog, which created it, so a missing card is one this board does not show.
+   */
+  setHistory (metric: string, points: readonly ChartPoint[]): void {
+    this.#cards.get(metric)?.setHistory(points)
   }
 
   /** Hides cards whose name does not contain `text` (case-insensitive); empty shows all. */

@@ -1,8 +1,11 @@
-import type { StoredEvent } from '../../server/core/event.js'
-import { parseCatalog, parseHistory } from './wire.js'
+import type { MetricBuckets, MetricSummary } from '../../server/core/event.js'
+import type { ChartPoint } from './series.js'
+import { parseBuckets, parseCatalog } from './wire.js'
 
-/** Most points asked for per metric; the server's maximum. */
-export const HISTORY_LIMIT = 10_000
+/** Most buckets asked for per metric; the server's maximum. */
+export const MAX_BUCKETS = 10_000
+/** Width of the buckets asked for, in ms: one per second of the window, about a pixel of a card's chart. */
+export const BUCKET_TARGET_MS = 1000
 /** Parallel history requests. The page's one stream holds one of the six connections a browser allows per host. */
 export const DEFAULT_CONCURRENCY = 4
 
@@ -23,8 +26,10 @@ export interface BackfillOptions {
   readonly now?: () => number
   /** Metrics to load; default all. */
   readonly accepts?: (metric: string) => boolean
-  /** Receives the points of one metric: first the catalog's latest point, then its history. */
-  readonly load: (metric: string, events: readonly StoredEvent[]) => void
+  /** Receives each metric's latest point from the catalog, before any history; its id is the last one seen. */
+  readonly loadLatest: (summary: MetricSummary) => void
+  /** Receives the history of one metric as chart points (see {@link bucketPoints}), oldest first. */
+  readonly loadHistory: (metric: string, points: readonly ChartPoint[]) => void
   /** Parallel history requests; default {@link DEFAULT_CONCURRENCY}. */
   readonly concurrency?: number
 }
@@ -43,29 +48,46 @@ async function getJson (fetcher: BackfillOptions['fetch'], url: string): Promise
   return response.json()
 }
 
+/** Number of buckets for a window of `windowMs`: one per {@link BUCKET_TARGET_MS}, at least 1, at most {@link MAX_BUCKETS}. */
+export function bucketCount (windowMs: number): number {
+  return Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(windowMs / BUCKET_TARGET_MS)))
+}
+
+/**
+ * One chart point per bucket: its `last` value at the bucket's end, capped at the range's
+ * end (`toMs`, the server's clock). That is the value the metric had when the bucket
+ * closed, so a line through these points, then on through live points, is off by at most
+ * one bucket width in time and never places a value before it was recorded.
+ */
+export function bucketPoints (history: MetricBuckets): ChartPoint[] {
+  return history.buckets.map((bucket) => ({ x: Math.min(bucket.t + history.bucketMs, history.toMs), y: bucket.last }))
+}
+
 /**
  * Fills the board before (and after a reset of) the live stream: reads the catalog, hands
- * each metric's latest point to `load` at once so every card appears with its value, then
- * fetches each history (`from = now - windowMs`) a few at a time. A history that fails is
- * reported in the result and does not stop the others; a catalog that fails rejects.
+ * each metric's latest point to `loadLatest` at once so every card appears with its value,
+ * then fetches each history as time buckets over the window (`from = now - windowMs`; `to`
+ * is left to the server's clock so the newest points are in) a few at a time. A history that
+ * fails is reported in the result and does not stop the others; a catalog that fails rejects.
  */
 export async function backfill (options: BackfillOptions): Promise<BackfillResult> {
   const catalog = parseCatalog(await getJson(options.fetch, '/api/metrics'))
   if (catalog instanceof Error) throw catalog
   const accepts = options.accepts ?? (() => true)
   const summaries = catalog.filter((summary) => accepts(summary.metric))
-  for (const summary of summaries) options.load(summary.metric, [summary])
+  for (const summary of summaries) options.loadLatest(summary)
 
-  const from = (options.now ?? Date.now)() - options.windowMs
+  const fromMs = Math.max(0, (options.now ?? Date.now)() - options.windowMs)
+  const query = `from=${fromMs}&points=${bucketCount(options.windowMs)}`
   const queue = summaries.map((summary) => summary.metric)
   const failed: Array<{ metric: string, error: Error }> = []
   const worker = async (): Promise<void> => {
     for (let metric = queue.shift(); metric !== undefined; metric = queue.shift()) {
-      const url = `/api/metrics/${encodeURIComponent(metric)}/history?from=${from}&limit=${HISTORY_LIMIT}`
+      const url = `/api/metrics/${encodeURIComponent(metric)}/history?${query}`
       try {
-        const points = parseHistory(await getJson(options.fetch, url))
-        if (points instanceof Error) throw points
-        options.load(metric, points)
+        const history = parseBuckets(await getJson(options.fetch, url))
+        if (history instanceof Error) throw history
+        options.loadHistory(metric, bucketPoints(history))
       } catch (err) {
         // One metric's history is an enhancement: its card still has the latest point and goes on live.
         failed.push({ metric, error: err instanceof Error ? err : new Error(String(err)) })

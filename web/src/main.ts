@@ -64,7 +64,8 @@ function createLoader (page: Page, board: Board<LineCard>): () => void {
       fetch: (url) => fetch(url, { headers: { accept: 'application/json' } }),
       windowMs: DEFAULT_WINDOW_MS,
       accepts: compileGlobs(parseTopics(location.search)),
-      load: (metric, events) => { if (current()) board.backfill(metric, events) }
+      loadLatest: (summary) => { if (current()) board.backfill(summary.metric, [summary]) },
+      loadHistory: (metric, points) => { if (current()) board.setHistory(metric, points) }
     }).then((result) => {
       if (!current()) return
       const failed = result.failed.map((f) => f.metric)

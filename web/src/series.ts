@@ -5,6 +5,12 @@ import { computeChange, type Change } from './format.js'
 export const DEFAULT_WINDOW_MS = 5 * 60_000
 /** Default cap on points held per series; beyond it the older half is thinned. */
 export const DEFAULT_MAX_POINTS = 2000
+/**
+ * Id held for history points, which have none. Below every real id, so a history point
+ * sorts before a point with an id at the same time, is never {@link Series.latest}, and
+ * never collides with a real id in the dedupe set.
+ */
+const HISTORY_ID = -1
 
 /** A point in the shape Chart.js reads with `parsing: false`: `x` is a ms timestamp. */
 export interface ChartPoint {
@@ -22,8 +28,9 @@ export interface SeriesOptions {
 
 /**
  * The points of one metric over a rolling window, ordered by timestamp and bounded in
- * memory by both the window and `maxPoints`. Deduplicates by event id, so live points
- * and a history backfill that overlap can be fed in any order. No DOM, no Chart.js.
+ * memory by both the window and `maxPoints`. Holds two kinds of points: events with ids
+ * (the catalog's latest point, then live points), deduplicated by id so they can be fed in
+ * any order, and history points without ids (time buckets) drawn behind them. No DOM, no Chart.js.
  */
 export class Series {
   /** Read by Chart.js directly; mutated in place so the chart keeps its reference. */
@@ -82,6 +89,40 @@ export class Series {
     return changed
   }
 
+  /**
+   * Replaces the history points (the time buckets of the history endpoint, which carry no
+   * ids) with `points`, in any order. Points with ids stay; history never changes
+   * {@link latest} or {@link lastId}, so which live points are new is decided by the
+   * events alone. Returns whether the series changed.
+   */
+  setHistory (points: readonly ChartPoint[]): boolean {
+    const added = [...points].sort((a, b) => a.x - b.x)
+    const merged: ChartPoint[] = []
+    const ids: number[] = []
+    let next = 0
+    for (let i = 0; i < this.points.length; i++) {
+      const id = this.#ids[i] as number
+      if (id === HISTORY_ID) continue
+      const point = this.points[i] as ChartPoint
+      // At equal times history goes first, as #indexFor would place it.
+      for (; next < added.length && (added[next] as ChartPoint).x <= point.x; next++) {
+        merged.push(added[next] as ChartPoint)
+        ids.push(HISTORY_ID)
+      }
+      merged.push(point)
+      ids.push(id)
+    }
+    for (; next < added.length; next++) {
+      merged.push(added[next] as ChartPoint)
+      ids.push(HISTORY_ID)
+    }
+    if (added.length === 0 && merged.length === this.points.length) return false
+    this.points.splice(0, this.points.length, ...merged)
+    this.#ids = ids
+    this.#bound()
+    return true
+  }
+
   /** Drops points older than `nowMs - windowMs`. Returns whether any were dropped. */
   trim (nowMs: number): boolean {
     const cutoff = nowMs - this.windowMs
@@ -138,7 +179,7 @@ export class Series {
   #bound (): void {
     const newest = this.points[this.points.length - 1]
     if (newest !== undefined) this.trim(newest.x)
-    if (this.points.length > this.maxPoints) this.#thin()
+    while (this.points.length > this.maxPoints) this.#thin()
   }
 
   // Keep recent points at full resolution and drop every second point of the older half,

@@ -1,4 +1,4 @@
-import type { MetricSummary, ResetNotice, StoredEvent } from '../../server/core/event.js'
+import type { HistoryBucket, MetricBuckets, MetricSummary, ResetNotice, StoredEvent } from '../../server/core/event.js'
 
 /**
  * Runtime checks for what the server sends. The types come from server/core/event.ts;
@@ -38,10 +38,31 @@ export function parseCatalog (body: unknown): MetricSummary[] | Error {
   return body['metrics'].filter(isMetricSummary)
 }
 
-/** Returns the well-formed points of a `GET /api/metrics/:name/history` body, or an Error for another shape. */
-export function parseHistory (body: unknown): StoredEvent[] | Error {
-  if (!isRecord(body) || !Array.isArray(body['points'])) return new Error('metric history has an unexpected shape')
-  return body['points'].filter(isStoredEvent)
+/** True for a HistoryBucket: finite start, min, max, avg and last, and a positive integer count. */
+export function isHistoryBucket (value: unknown): value is HistoryBucket {
+  return isRecord(value) &&
+    ['t', 'min', 'max', 'avg', 'last'].every((key) => Number.isFinite(value[key])) &&
+    Number.isInteger(value['count']) && (value['count'] as number) > 0
+}
+
+/**
+ * Checks a `GET /api/metrics/:name/history` body (time buckets) and keeps its well-formed
+ * buckets; returns an Error when the envelope has another shape (for instance the raw
+ * `points` body, or a bucket width that is not a positive number).
+ */
+export function parseBuckets (body: unknown): MetricBuckets | Error {
+  if (!isRecord(body) || typeof body['metric'] !== 'string' || !Array.isArray(body['buckets']) ||
+    !Number.isFinite(body['fromMs']) || !Number.isFinite(body['toMs']) ||
+    !Number.isFinite(body['bucketMs']) || (body['bucketMs'] as number) <= 0) {
+    return new Error('metric history has an unexpected shape')
+  }
+  return {
+    metric: body['metric'],
+    fromMs: body['fromMs'] as number,
+    toMs: body['toMs'] as number,
+    bucketMs: body['bucketMs'] as number,
+    buckets: body['buckets'].filter(isHistoryBucket)
+  }
 }
 
 /** Parses `text` as JSON and checks it with `guard`; returns an Error naming `what` instead of throwing. */

@@ -6,12 +6,11 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
-import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
+import type { HistoryBucket, Json, MetricPoint, StoredEvent } from '../../../server/core/event.js'
 import type { EventLog } from '../../../server/log/event-log.js'
-import { MemoryEventLog } from '../../../server/log/memory-event-log.js'
 import {
-  DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, DEFAULT_RETENTION_MS,
-  SqliteEventLog, StoreOpenError, StoreWriteError, type SqliteEventLogOptions
+  DEFAULT_FILE_NAME, DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, DEFAULT_RETENTION_MS,
+  MetricLimitError, SqliteEventLog, StoreOpenError, StoreWriteError, type SqliteEventLogOptions
 } from '../../../server/log/sqlite-event-log.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -36,6 +35,18 @@ async function fill (log: EventLog, count: number, metric = 'm'): Promise<Stored
 }
 
 const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
+
+/** The text of a JSON answer of history or buckets; undefined stays undefined. */
+function text (json: Json<unknown> | undefined): string | undefined {
+  if (json === undefined) return undefined
+  return typeof json === 'string' ? json : Buffer.from(json).toString()
+}
+
+/** The value behind a JSON answer of history or buckets; undefined stays undefined. */
+function parse<T> (json: Json<T> | undefined): T | undefined {
+  const source = text(json)
+  return source === undefined ? undefined : JSON.parse(source) as T
+}
 
 t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,000 and 5 ms', async (t) => {
   t.equal(DEFAULT_FILE_NAME, 'pulseboard.db')
@@ -126,9 +137,8 @@ t.test('appends issued while earlier ones are in flight keep their call order', 
   t.ok(log.commits < pending.length, 'some calls shared a commit')
 })
 
-t.test('results match MemoryEventLog for the same input, key order included', async (t) => {
-  const memory = new MemoryEventLog()
-  const sqlite = open(t)
+t.test('appends, reads, catalog and history give exact values with keys in wire order', async (t) => {
+  const log = open(t)
   const input: MetricPoint[][] = [
     [point('cpu', 1.5, 100), point('mem', 10, 100, { host: 'a' })],
     [point('cpu', 2, 200, { host: 'b', zone: 'z1' })],
@@ -136,24 +146,42 @@ t.test('results match MemoryEventLog for the same input, key order included', as
     [point('cpu', -3.25, 300), point('disk', 0, 300), point('mem', 11, 400)],
     [point('cpu', 4, 400, { host: 'a' }), point('a.first', 1e300, 500)]
   ]
-  for (const points of input) {
-    const [fromMemory, fromSqlite] = await Promise.all([memory.append(points), sqlite.append(points)])
-    t.equal(JSON.stringify(fromSqlite), JSON.stringify(fromMemory))
+  const e1 = { id: 1, metric: 'cpu', value: 1.5, ts: 100 }
+  const e2 = { id: 2, metric: 'mem', value: 10, ts: 100, tags: { host: 'a' } }
+  const e3 = { id: 3, metric: 'cpu', value: 2, ts: 200, tags: { host: 'b', zone: 'z1' } }
+  const e4 = { id: 4, metric: 'cpu', value: -3.25, ts: 300 }
+  const e5 = { id: 5, metric: 'disk', value: 0, ts: 300 }
+  const e6 = { id: 6, metric: 'mem', value: 11, ts: 400 }
+  const e7 = { id: 7, metric: 'cpu', value: 4, ts: 400, tags: { host: 'a' } }
+  const e8 = { id: 8, metric: 'a.first', value: 1e300, ts: 500 }
+  const expected = [[e1, e2], [e3], [], [e4, e5, e6], [e7, e8]]
+  const same = (actual: unknown, wanted: unknown, what: string): void => {
+    t.same(actual, wanted, what)
+    t.equal(JSON.stringify(actual), JSON.stringify(wanted), `${what}, as JSON`)
   }
-  const same = (actual: unknown, expected: unknown, what: string): void => {
-    t.same(actual, expected, what)
-    t.equal(JSON.stringify(actual), JSON.stringify(expected), `${what}, as JSON`)
+  for (const [i, points] of input.entries()) same(await log.append(points), expected[i], `append ${i}`)
+  same(await log.readAfter(0, 100), [e1, e2, e3, e4, e5, e6, e7, e8], 'readAfter everything')
+  same(await log.readAfter(3, 2), [e4, e5], 'readAfter a slice')
+  same(log.catalog(), [
+    { metric: 'a.first', value: 1e300, ts: 500, id: 8, count: 1 },
+    { metric: 'cpu', value: 4, ts: 400, id: 7, count: 4, tags: { host: 'a' } },
+    { metric: 'disk', value: 0, ts: 300, id: 5, count: 1 },
+    { metric: 'mem', value: 11, ts: 400, id: 6, count: 2 }
+  ], 'catalog')
+  const histories: Array<[string, StoredEvent[] | undefined, StoredEvent[] | undefined]> = [
+    ['cpu', [e1, e3, e4, e7], [e4, e7]],
+    ['mem', [e2, e6], [e6]],
+    ['disk', [e5], [e5]],
+    ['nope', undefined, undefined]
+  ]
+  for (const [metric, everything, newestTwo] of histories) {
+    const all = await log.history(metric, { fromMs: 0, toMs: 1000, limit: 10 })
+    const some = await log.history(metric, { fromMs: 200, toMs: 400, limit: 2 })
+    t.equal(text(all), everything && JSON.stringify(everything), `history ${metric}`)
+    t.equal(text(some), newestTwo && JSON.stringify(newestTwo), `history ${metric} 200..400, limit 2`)
   }
-  same(await sqlite.readAfter(0, 100), await memory.readAfter(0, 100), 'readAfter everything')
-  same(await sqlite.readAfter(3, 2), await memory.readAfter(3, 2), 'readAfter a slice')
-  same(sqlite.catalog(), memory.catalog(), 'catalog')
-  for (const metric of ['cpu', 'mem', 'disk', 'nope']) {
-    for (const query of [{ fromMs: 0, toMs: 1000, limit: 10 }, { fromMs: 200, toMs: 400, limit: 2 }]) {
-      same(await sqlite.history(metric, query), await memory.history(metric, query), `history ${metric}`)
-    }
-  }
-  t.equal(sqlite.latestId(), memory.latestId())
-  t.equal(sqlite.oldestId(), memory.oldestId())
+  t.equal(log.latestId(), 8)
+  t.equal(log.oldestId(), 1)
 })
 
 t.test('readAfter returns ids above afterId, ascending, up to limit', async (t) => {
@@ -171,7 +199,7 @@ t.test('history bounds are inclusive, the newest limit points win, oldest first'
   await fill(log, 10)
   await fill(log, 3, 'other')
   const values = async (fromMs: number, toMs: number, limit: number): Promise<number[] | undefined> =>
-    (await log.history('m', { fromMs, toMs, limit }))?.map((e) => e.value)
+    parse(await log.history('m', { fromMs, toMs, limit }))?.map((e) => e.value)
   t.same(await values(1002, 1005, 100), [2, 3, 4, 5], 'both ends inclusive')
   t.same(await values(1002, 1005, 2), [4, 5], 'newest win')
   t.same(await values(0, 1e15, 3), [7, 8, 9])
@@ -179,13 +207,13 @@ t.test('history bounds are inclusive, the newest limit points win, oldest first'
   t.same(await values(2000, 3000, 10), [], 'a known metric with nothing in range')
   t.same(await values(0, 1e15, 0), [])
   t.same(await values(0, 1e15, -5), [])
-  t.same((await log.history('other', { fromMs: 0, toMs: 1e15, limit: 10 }))?.map((e) => e.metric), ['other', 'other', 'other'])
+  t.same(parse(await log.history('other', { fromMs: 0, toMs: 1e15, limit: 10 }))?.map((e) => e.metric), ['other', 'other', 'other'])
 })
 
 t.test('history orders points that share a ts by id', async (t) => {
   const log = open(t)
   await log.append([point('m', 1, 5), point('m', 2, 5), point('m', 3, 5)])
-  t.same((await log.history('m', { fromMs: 5, toMs: 5, limit: 2 }))?.map((e) => e.id), [2, 3])
+  t.same(parse(await log.history('m', { fromMs: 5, toMs: 5, limit: 2 }))?.map((e) => e.id), [2, 3])
 })
 
 t.test('the catalog survives a reopen, counts keep adding up and tags follow the newest point', async (t) => {
@@ -205,6 +233,64 @@ t.test('the catalog survives a reopen, counts keep adding up and tags follow the
   const copy = second.catalog()
   copy.pop()
   t.equal(second.catalog().length, 2, 'callers get a copy')
+})
+
+t.test('buckets gives min, max, avg, last and count per non-empty bucket, as JSON text', async (t) => {
+  const log = open(t)
+  await log.append([point('m', 4, 1000), point('m', 8, 1099), point('m', 6, 1050), point('other', 99, 1000)])
+  await log.append([point('m', 1, 1300), point('m', 3, 1300), point('m', 2, 1100)])
+  const expected: HistoryBucket[] = [
+    { t: 1000, min: 4, max: 8, avg: 6, last: 8, count: 3 },
+    { t: 1100, min: 2, max: 2, avg: 2, last: 2, count: 1 },
+    { t: 1300, min: 1, max: 3, avg: 2, last: 3, count: 2 }
+  ]
+  const answer = await log.buckets('m', { fromMs: 1000, toMs: 1300, bucketMs: 100 })
+  t.equal(text(answer), JSON.stringify(expected), 'last is the latest by ts, then by id; keys in wire order')
+  t.same(parse(await log.buckets('m', { fromMs: 1001, toMs: 1299, bucketMs: 1000 })), [
+    { t: 1001, min: 2, max: 8, avg: 16 / 3, last: 2, count: 3 }
+  ], 'both ends of the range are inclusive and the points outside are left out')
+  t.equal(text(await log.buckets('m', { fromMs: 5000, toMs: 6000, bucketMs: 100 })), '[]', 'a known metric with nothing in range')
+  t.equal(await log.buckets('nope', { fromMs: 0, toMs: 1e15, bucketMs: 100 }), undefined, 'an unknown metric')
+})
+
+t.test('knows tells the metrics of the catalog, across a reopen, and path names the file', async (t) => {
+  const dir = t.testdir()
+  const first = SqliteEventLog.open({ dataDir: dir, fileName: 'k.db' })
+  t.equal(first.path, join(dir, 'k.db'))
+  t.equal(first.knows('cpu'), false)
+  const pending = first.append([point('cpu', 1)])
+  t.equal(first.knows('cpu'), false, 'not before the commit')
+  await pending
+  t.equal(first.knows('cpu'), true)
+  t.equal(first.knows('cpu.load'), false, 'exact names only')
+  await first.close()
+  const second = open(t, { dataDir: dir, fileName: 'k.db' })
+  t.equal(second.knows('cpu'), true)
+  t.equal(second.knows('mem'), false)
+})
+
+t.test('maxMetrics refuses an append that would add a metric past the cap, and stores none of it', async (t) => {
+  t.equal(DEFAULT_MAX_METRICS, 10_000)
+  const dir = t.testdir()
+  const log = open(t, { dataDir: dir, maxMetrics: 3 })
+  t.same(ids(await log.append([point('a', 1), point('b', 2), point('c', 3)])), [1, 2, 3], 'three metrics fit')
+  const catalog = log.catalog()
+  const commits = log.commits
+  const err = await log.append([point('d', 4)]).then(() => undefined, (e: unknown) => e)
+  t.type(err, MetricLimitError)
+  t.type(err, Error)
+  t.match(err, { code: 'PB_STORE_METRIC_LIMIT', name: 'MetricLimitError', message: /3 distinct metrics/ })
+  await t.rejects(log.append([point('a', 5), point('e', 6)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'a mix of known and new names is refused whole')
+  t.equal(log.latestId(), 3)
+  t.equal(log.commits, commits)
+  t.same(log.catalog(), catalog)
+  t.equal(log.knows('d'), false)
+  t.same(ids(await log.readAfter(0, 100)), [1, 2, 3], 'nothing stored')
+  t.same(ids(await log.append([point('c', 7), point('a', 8), point('a', 9)])), [4, 5, 6], 'known names are still accepted')
+  await log.close()
+  const reopened = open(t, { dataDir: dir, maxMetrics: 3 })
+  await t.rejects(reopened.append([point('d', 10)]), MetricLimitError, 'the cap counts the metrics stored before a reopen')
+  t.same(ids(await reopened.append([point('b', 11)])), [7])
 })
 
 t.test('prune by age deletes from the oldest id while points are older than retentionMs', async (t) => {

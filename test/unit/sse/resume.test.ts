@@ -3,7 +3,8 @@ import t, { type Test } from 'tap'
 import type { EventId, MetricPoint, StoredEvent } from '../../../server/core/event.js'
 import { compileTopicFilter, type TopicFilter } from '../../../server/core/topic-filter.js'
 import { Hub } from '../../../server/hub/hub.js'
-import { MemoryEventLog } from '../../../server/log/memory-event-log.js'
+import type { EventLog } from '../../../server/log/event-log.js'
+import { RingWindow } from '../../../server/log/ring-window.js'
 import { Publisher } from '../../../server/publisher.js'
 import { DEFAULT_REPLAY_CHUNK, replayThenFollow, type FollowOptions, type ReplaySource } from '../../../server/sse/resume.js'
 import { SseConnection, type CloseReason } from '../../../server/sse/sse-connection.js'
@@ -11,8 +12,31 @@ import { encodeMetric } from '../../../server/sse/sse-frame.js'
 
 const ALL = compileTopicFilter([])
 
+/**
+ * The smallest log replay needs: ids given out here from 1, the newest
+ * `windowSize` events kept in a RingWindow, nothing on disk.
+ */
+function windowLog (windowSize: number): EventLog {
+  const window = new RingWindow(windowSize, 1)
+  let latestId = 0
+  return {
+    append: async (points) => {
+      const events = points.map((point): StoredEvent => ({ id: ++latestId, ...point }))
+      window.push(events)
+      return events
+    },
+    readAfter: async (afterId, limit) => window.readAfter(afterId, limit),
+    oldestId: () => window.oldestId(),
+    latestId: () => latestId,
+    catalog: () => [],
+    history: async () => undefined,
+    buckets: async () => undefined,
+    close: async () => {}
+  }
+}
+
 interface Rig {
-  readonly log: MemoryEventLog
+  readonly log: EventLog
   readonly hub: Hub
   readonly publisher: Publisher
   readonly out: PassThrough
@@ -31,7 +55,7 @@ interface RigOptions {
 }
 
 function rig (t: Test, options: RigOptions = {}): Rig {
-  const log = new MemoryEventLog({ windowSize: options.windowSize ?? 1000 })
+  const log = windowLog(options.windowSize ?? 1000)
   // A long flush delay: the tests flush by hand.
   const hub = new Hub({ encode: encodeMetric, flushMs: 60_000 })
   const publisher = new Publisher(log, hub)
@@ -75,7 +99,7 @@ function ids (text: string): number[] {
 }
 
 /** A replay source over `log` that records reads and can run code after each one. */
-function spySource (log: MemoryEventLog, afterRead: (call: number) => Promise<void> | void = () => {}): ReplaySource & { reads: Array<[EventId, number]> } {
+function spySource (log: ReplaySource, afterRead: (call: number) => Promise<void> | void = () => {}): ReplaySource & { reads: Array<[EventId, number]> } {
   const reads: Array<[EventId, number]> = []
   return {
     reads,

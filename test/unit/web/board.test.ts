@@ -2,11 +2,13 @@ import t from 'tap'
 import type { StoredEvent } from '../../../server/core/event.js'
 import { Board, type BoardStats } from '../../../web/src/board.js'
 import type { Card } from '../../../web/src/cards/card.js'
+import type { ChartPoint } from '../../../web/src/series.js'
 
 class FakeCard implements Card {
   readonly metric: string
   readonly pushed: StoredEvent[] = []
   readonly backfilled: StoredEvent[][] = []
+  readonly histories: ChartPoint[][] = []
   hidden = false
   destroyed = false
 
@@ -16,6 +18,7 @@ class FakeCard implements Card {
 
   push (event: StoredEvent): void { this.pushed.push(event) }
   backfill (events: readonly StoredEvent[]): void { this.backfilled.push([...events]) }
+  setHistory (points: readonly ChartPoint[]): void { this.histories.push([...points]) }
   setHidden (hidden: boolean): void { this.hidden = hidden }
   render (): void {}
   destroy (): void { this.destroyed = true }
@@ -68,10 +71,21 @@ t.test('backfill creates the card and hands it the points', async (t) => {
   t.same(board.get('cpu.load')?.backfilled, [[event('cpu.load', 1), event('cpu.load', 2)]])
 })
 
+t.test('history goes to the card the catalog created, and never creates one', async (t) => {
+  const { board, stats } = setup()
+  board.setHistory('cpu.load', [{ x: 1, y: 1 }])
+  t.equal(board.size, 0)
+  t.same(stats, [])
+  board.backfill('cpu.load', [event('cpu.load', 5)])
+  board.setHistory('cpu.load', [{ x: 1, y: 1 }, { x: 2, y: 2 }])
+  t.same(board.get('cpu.load')?.histories, [[{ x: 1, y: 1 }, { x: 2, y: 2 }]])
+})
+
 t.test('ignores metrics outside the subscribed globs', async (t) => {
   const { board } = setup((metric) => metric.startsWith('btc.'))
   board.push(event('eth.usd', 1))
   board.backfill('eth.usd', [event('eth.usd', 1)])
+  board.setHistory('eth.usd', [{ x: 1, y: 1 }])
   board.push(event('btc.usd', 2))
   t.same(board.metrics, ['btc.usd'])
 })

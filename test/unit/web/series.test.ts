@@ -101,3 +101,51 @@ t.test('tags come from the latest point', async (t) => {
   series.append(point(2, T0 + 1, 1, { host: 'b' }))
   t.same(series.tags, { host: 'b' })
 })
+
+t.test('history fills in behind the catalog point and never moves the last id', async (t) => {
+  const series = new Series()
+  t.ok(series.merge([point(50, T0 + 60_000, 9)]), 'the catalog\'s latest point')
+  t.ok(series.setHistory([{ x: T0 + 3000, y: 3 }, { x: T0 + 1000, y: 1 }, { x: T0 + 60_000, y: 8 }, { x: T0 + 2000, y: 2 }]))
+  t.same(series.points, [
+    { x: T0 + 1000, y: 1 }, { x: T0 + 2000, y: 2 }, { x: T0 + 3000, y: 3 },
+    { x: T0 + 60_000, y: 8 }, { x: T0 + 60_000, y: 9 }
+  ], 'sorted by time; at equal times history goes first')
+  t.equal(series.lastId, 50)
+  t.equal(series.latest?.value, 9, 'the value shown is the catalog\'s, not the last bucket\'s')
+  t.same(series.change(), { delta: 8, percent: 800, direction: 'up' }, 'change runs from the oldest bucket')
+  t.notOk(series.append(point(49, T0 + 61_000)), 'a live point the catalog already covered is ignored')
+  t.notOk(series.append(point(50, T0 + 61_000)))
+  t.ok(series.append(point(51, T0 + 61_000, 10)), 'a newer live point goes on the end')
+  t.same(series.points.at(-1), { x: T0 + 61_000, y: 10 })
+  t.equal(series.lastId, 51)
+})
+
+t.test('history replaces earlier history and keeps every point with an id', async (t) => {
+  const series = new Series()
+  series.append(point(1, T0 + 2000, 20))
+  series.append(point(2, T0 + 5000, 50))
+  series.setHistory([{ x: T0 + 1000, y: 10 }, { x: T0 + 3000, y: 30 }])
+  t.same(series.points.map((p) => p.y), [10, 20, 30, 50])
+  t.ok(series.setHistory([{ x: T0 + 4000, y: 40 }, { x: T0 + 6000, y: 60 }]))
+  t.same(series.points.map((p) => p.y), [20, 40, 50, 60], 'the old history is gone, the events stay')
+  t.ok(series.setHistory([]), 'an empty history clears the old one')
+  t.same(series.points.map((p) => p.y), [20, 50])
+  t.notOk(series.setHistory([]), 'nothing to clear, nothing to add')
+  t.notOk(new Series().setHistory([]))
+  series.setHistory([{ x: T0 + 3000, y: 30 }])
+  t.ok(series.merge([point(3, T0 + 3000, 31), point(0, T0 + 1000, 1)]), 'events merge in among history points')
+  t.same(series.points.map((p) => p.y), [1, 20, 30, 31, 50])
+})
+
+t.test('history is bounded like any point: trimmed by the window, thinned beyond maxPoints', async (t) => {
+  const series = new Series({ windowMs: 10_000, maxPoints: 100 })
+  series.append(point(1, T0 + 100_000))
+  series.setHistory(Array.from({ length: 1000 }, (_, i) => ({ x: T0 + 100_000 - 9990 + i * 10, y: i })))
+  t.ok(series.points.length <= 100, `holds ${series.points.length} points`)
+  t.equal(series.points[0]?.x, T0 + 100_000 - 9990, 'the oldest history point in the window survives')
+  t.same(series.points.at(-1), { x: T0 + 100_000, y: 1 }, 'the event survives')
+  series.setHistory([{ x: T0, y: 0 }])
+  t.same(series.points, [{ x: T0 + 100_000, y: 1 }], 'history older than the window is dropped as it arrives')
+  t.ok(series.trim(T0 + 200_000))
+  t.same(series.points, [])
+})

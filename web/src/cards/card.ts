@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../../server/core/event.js'
+import type { ChartPoint } from '../series.js'
 
 /** One tile of the board, showing one metric. The Board routes points to it by name. */
 export interface Card {
@@ -6,8 +7,10 @@ export interface Card {
   readonly metric: string
   /** Adds a live point; points already seen (id at or below the last) are ignored. */
   push (event: StoredEvent): void
-  /** Merges backfilled points from the history endpoint, in any order. */
+  /** Merges backfilled events (the catalog's latest point), in any order; they set the last id seen. */
   backfill (events: readonly StoredEvent[]): void
+  /** Replaces the history drawn behind the events: points without ids, from the history endpoint's buckets. */
+  setHistory (points: readonly ChartPoint[]): void
   /** Shows or hides the card (the filter box). */
   setHidden (hidden: boolean): void
   /** Draws the current state; called by the render loop at most once per frame. */

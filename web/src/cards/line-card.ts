@@ -2,7 +2,7 @@ import type { StoredEvent, Tags } from '../../../server/core/event.js'
 import { applyTheme, colorFor, createLineChart, type ChartTheme, type LineChart } from '../chart-setup.js'
 import { el, setText } from '../dom.js'
 import { formatAgo, formatChange, formatClock, formatValue } from '../format.js'
-import { Series } from '../series.js'
+import { Series, type ChartPoint } from '../series.js'
 import type { Card } from './card.js'
 
 /** Options of a {@link LineCard}. */
@@ -65,6 +65,10 @@ export class LineCard implements Card {
 
   backfill (events: readonly StoredEvent[]): void {
     if (this.#series.merge(events)) this.#markDirty(this)
+  }
+
+  setHistory (points: readonly ChartPoint[]): void {
+    if (this.#series.setHistory(points)) this.#markDirty(this)
   }
 
   setHidden (hidden: boolean): void {
