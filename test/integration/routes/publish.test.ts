@@ -50,6 +50,7 @@ const invalid: Array<[string, string | object, number, string, RegExp, Record<st
   ['malformed JSON', '{"metric":', 400, 'PB_ERR_MALFORMED_BODY', /./],
   ['an empty JSON body', '', 400, 'PB_ERR_MALFORMED_BODY', /./],
   ['a __proto__ key', '{"metric":"x","value":1,"__proto__":{"polluted":1}}', 400, 'PB_ERR_MALFORMED_BODY', /./],
+  ['an NDJSON body with no line', '\n\n', 400, 'PB_ERR_MALFORMED_BODY', /^Malformed body: empty body/, ndjson],
   ['a bad NDJSON line', '{"metric":"x","value":1}\n{"metric":"x",\n', 400, 'PB_ERR_MALFORMED_BODY', /line 2/, ndjson],
   ['an invalid NDJSON point', '{"metric":"x","value":1}\n\n{"metric":"x","value":"1"}\n', 400, 'PB_ERR_PAYLOAD_INVALID', /line 3.*value/, ndjson],
   ['text/plain', 'btc.usd 1', 415, 'PB_ERR_UNSUPPORTED_MEDIA_TYPE', /./, { 'content-type': 'text/plain' }],
