@@ -42,6 +42,7 @@ declare module 'fastify' {
 /** Fastify's own client errors and the store's expected failures, mapped onto our error table. */
 const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
   PB_STORE_WRITE: BackendUnavailableError,
+  PB_STORE_READ: BackendUnavailableError,
   PB_STORE_METRIC_LIMIT: MetricLimitError,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
   FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,

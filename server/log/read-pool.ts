@@ -5,6 +5,8 @@ import type { PoolResults, ReadMessage, ReadReply } from './read-worker.js'
 
 /** Default number of reader threads. */
 export const DEFAULT_READ_THREADS = 2
+/** Default wait before a dead reader is replaced, in ms; keeps a reader that cannot start from spinning. */
+export const DEFAULT_RESPAWN_DELAY_MS = 250
 
 // From source the worker is read-worker.ts (run through the same loader as
 // this file); from the bundle it is read-worker.js beside main.js.
@@ -31,10 +33,11 @@ function asError (reported: unknown): Error {
  * Runs reads of the SQLite file on worker threads, each with its own
  * read-only connection, so a long history query or replay never blocks the
  * event loop. A request goes to the reader with the fewest in flight; a
- * reader that dies fails its requests and is replaced.
+ * reader that dies fails its requests and is replaced after a short delay.
  */
 export class ReadPool {
   readonly #path: string
+  readonly #respawnDelayMs: number
   readonly #readers: Reader[] = []
   #seq = 0
   #closed = false
@@ -42,15 +45,18 @@ export class ReadPool {
   /**
    * @param path the database file
    * @param threads reader threads (default 2)
+   * @param respawnDelayMs wait before a dead reader is replaced (default 250 ms)
    */
-  constructor (path: string, threads = DEFAULT_READ_THREADS) {
+  constructor (path: string, threads = DEFAULT_READ_THREADS, respawnDelayMs = DEFAULT_RESPAWN_DELAY_MS) {
     this.#path = path
+    this.#respawnDelayMs = respawnDelayMs
     for (let i = 0; i < threads; i++) this.#readers.push(this.#spawn())
   }
 
   /** Runs one read on a worker thread. */
   async run<R extends ReadRequest>(request: R): Promise<PoolResults[R['op']]> {
     if (this.#closed) throw new Error('the read pool is closed')
+    if (this.#readers.length === 0) throw Object.assign(new Error('no reader thread is running; one is being restarted'), { code: 'PB_STORE_READ' })
     const reader = this.#readers.reduce((best, r) => (r.pending.size < best.pending.size ? r : best))
     const seq = ++this.#seq
     return await new Promise((resolve, reject) => {
@@ -78,7 +84,9 @@ export class ReadPool {
       for (const { reject } of reader.pending.values()) reject(err)
       reader.pending.clear()
       const index = this.#readers.indexOf(reader)
-      if (!this.#closed && index !== -1) this.#readers[index] = this.#spawn()
+      if (this.#closed || index === -1) return
+      this.#readers.splice(index, 1)
+      setTimeout(() => { if (!this.#closed) this.#readers.push(this.#spawn()) }, this.#respawnDelayMs).unref()
     }
     // A worker killed by a SqliteError hands over a plain object such as { code: 'SQLITE_CANTOPEN' }.
     reader.worker.on('error', (err: unknown) => fail(asError(err)))

@@ -122,6 +122,8 @@ t.test('a reader that dies fails its pending request and is replaced', async (t)
       events = await readPool.run({ op: 'readAfter', afterId: 0, limit: 10 })
     } catch (err) {
       if (Date.now() > deadline) throw err
+      t.match(err, { code: /^(SQLITE_CANTOPEN|PB_STORE_READ)$/ }, 'until then, reads fail fast with a reason')
+      await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
   t.same(events, [{ id: 1, metric: 'm', value: 1, ts: 1 }])
