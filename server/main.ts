@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { ConfigError, configHelp, parseConfig } from './config.js'
-import { StoreOpenError } from './log/sqlite-event-log.js'
+import { StoreOpenError } from './log/store-errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
 /** Time allowed for a graceful shutdown before the process exits anyway, in ms. */

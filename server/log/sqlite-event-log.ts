@@ -6,6 +6,7 @@ import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEv
 import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
+import { MetricLimitError, StoreOpenError, StoreWriteError } from './store-errors.js'
 
 /** Default database file name inside `dataDir`. */
 export const DEFAULT_FILE_NAME = 'pulseboard.db'
@@ -43,52 +44,6 @@ export interface SqliteEventLogOptions {
   readonly now?: () => number
 }
 
-/** One line, whatever the cause: SQLite and fs messages are short, but be sure. */
-function describe (cause: unknown): string {
-  const message = cause instanceof Error ? cause.message : String(cause)
-  return message.replace(/\s*\n\s*/g, ' ')
-}
-
-/** The database could not be opened: a directory that cannot be created or written, or a file that is not a database. */
-export class StoreOpenError extends Error {
-  readonly code = 'PB_STORE_OPEN'
-  /** The database file. */
-  readonly path: string
-
-  constructor (path: string, cause: unknown) {
-    super(`cannot open event store ${path}: ${describe(cause)}`, { cause })
-    this.name = 'StoreOpenError'
-    this.path = path
-  }
-}
-
-/** A group of appends could not be committed (disk full, read-only, I/O error, log closed); none of it was stored. */
-export class StoreWriteError extends Error {
-  readonly code = 'PB_STORE_WRITE'
-  /** The database file. */
-  readonly path: string
-  /** SQLite's code for the failure, e.g. `SQLITE_FULL`; undefined when the log was closed. */
-  readonly sqliteCode: string | undefined
-
-  constructor (path: string, cause: unknown) {
-    super(`cannot write to event store ${path}: ${describe(cause)}`, { cause })
-    this.name = 'StoreWriteError'
-    this.path = path
-    const code: unknown = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined
-    this.sqliteCode = typeof code === 'string' ? code : undefined
-  }
-}
-
-/** An append would take the catalog past `maxMetrics`; nothing of it was stored. */
-export class MetricLimitError extends Error {
-  readonly code = 'PB_STORE_METRIC_LIMIT'
-
-  constructor (maxMetrics: number) {
-    super(`the server already tracks its limit of ${maxMetrics} distinct metrics`)
-    this.name = 'MetricLimitError'
-  }
-}
-
 interface PendingAppend {
   readonly points: readonly MetricPoint[]
   readonly resolve: (events: StoredEvent[]) => void
@@ -112,7 +67,7 @@ function toJson<T> (value: T): Json<T> {
   return Buffer.from(JSON.stringify(value))
 }
 
-/** Catalog order, by UTF-16 code units as MemoryEventLog sorts; names are unique, so never 0. */
+/** Catalog order, by UTF-16 code units; names are unique, so never 0. */
 function byName (a: MetricSummary, b: MetricSummary): number {
   return a.metric < b.metric ? -1 : 1
 }

@@ -4,6 +4,8 @@ import type { HubStats } from '../hub/hub.js'
 
 /** Default interval between two self-metric publishes, in ms. */
 export const DEFAULT_SELF_METRICS_MS = 1000
+/** Interval of the event-loop delay sampler, in ms. */
+const LOOP_SAMPLE_MS = 10
 
 export interface SelfMetricsOptions {
   /** Publishes through the same path as clients. */
@@ -25,7 +27,7 @@ export interface SelfMetricsOptions {
  */
 export function startSelfMetrics (options: SelfMetricsOptions): () => void {
   const intervalMs = options.intervalMs ?? DEFAULT_SELF_METRICS_MS
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS })
   loopDelay.enable()
   let last = { at: performance.now(), cpu: process.cpuUsage(), stats: options.hubStats() }
 
@@ -42,7 +44,8 @@ export function startSelfMetrics (options: SelfMetricsOptions): () => void {
       point('points_in_per_s', (stats.published - last.stats.published) / seconds),
       point('points_out_per_s', (stats.delivered - last.stats.delivered) / seconds),
       point('rss_mib', process.memoryUsage.rss() / 1024 / 1024),
-      point('event_loop_p99_ms', loopDelay.percentile(99) / 1e6),
+      // Each sample is the whole time between two ticks of the sampling timer; the delay is what exceeds its interval.
+      point('event_loop_p99_ms', Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS)),
       point('cpu_percent', cpuMicros / 1e4 / seconds),
       point('slow_consumer_cutoffs', options.slowConsumerCutoffs())
     ]

@@ -3,7 +3,8 @@ import type { Json, MetricPoint, StoredEvent } from '../../../server/core/event.
 import {
   DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
 } from '../../../server/log/durable-event-log.js'
-import { SqliteEventLog, StoreWriteError } from '../../../server/log/sqlite-event-log.js'
+import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
+import { StoreWriteError } from '../../../server/log/store-errors.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 /**

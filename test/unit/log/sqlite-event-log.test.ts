@@ -10,8 +10,9 @@ import type { HistoryBucket, Json, MetricPoint, StoredEvent } from '../../../ser
 import type { EventLog } from '../../../server/log/event-log.js'
 import {
   DEFAULT_FILE_NAME, DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, DEFAULT_RETENTION_MS,
-  MetricLimitError, SqliteEventLog, StoreOpenError, StoreWriteError, type SqliteEventLogOptions
+  SqliteEventLog, type SqliteEventLogOptions
 } from '../../../server/log/sqlite-event-log.js'
+import { MetricLimitError, StoreOpenError, StoreWriteError } from '../../../server/log/store-errors.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const WRITER = fileURLToPath(new URL('../../fixtures/sqlite-writer.ts', import.meta.url))
