@@ -162,7 +162,9 @@ export function createLineChart (
         borderWidth: 2,
         backgroundColor: fadeFill(color),
         fill: 'start',
-        pointRadius: 0,
+        // A dot on the newest point only: it marks the live end, and a lone point stays visible.
+        pointRadius: (context) => (context.dataIndex === context.dataset.data.length - 1 ? 3 : 0),
+        pointBackgroundColor: color,
         pointHoverRadius: 4,
         pointHoverBackgroundColor: color,
         tension: 0
@@ -179,6 +181,7 @@ export function applyTheme (chart: LineChart, theme: ChartTheme, color: string, 
     dataset.borderColor = color
     dataset.backgroundColor = fadeFill(color)
     dataset.pointHoverBackgroundColor = color
+    dataset.pointBackgroundColor = color
   }
   chart.options = lineOptions(theme, windowMs, nowMs)
 }
