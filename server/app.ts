@@ -121,7 +121,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
   })
   app.addHook('preClose', async () => {
-    hub.flush()
+    hub.flushNow()
     // Spread reconnects over a few seconds so clients do not all return at once.
     registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
   })

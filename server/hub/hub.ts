@@ -3,6 +3,8 @@ import type { TopicFilter } from '../core/topic-filter.js'
 
 /** Default delay between a publish and the write that carries it, in ms. */
 export const DEFAULT_FLUSH_MS = 25
+/** Default number of writes a flush makes before it lets the event loop run (publishes, new clients). */
+export const DEFAULT_SENDS_PER_SLICE = 1000
 
 /**
  * What the hub needs of a client. `SseConnection` matches it by shape, so the
@@ -36,6 +38,16 @@ export interface HubOptions {
   readonly flushMs?: number
   /** Newest id already stored before this hub started (default 0), so resumes replay up to it. */
   readonly lastPublishedId?: EventId
+  /** Writes per slice of a flush pass (default 1,000); between slices the event loop runs. */
+  readonly sendsPerSlice?: number
+}
+
+/** One tick's frames for a group, joined once and shared by every member's write. */
+interface Batch {
+  readonly ids: readonly EventId[]
+  readonly frames: readonly string[]
+  readonly chunk: Buffer
+  offsets?: number[]
 }
 
 /** Subscribers that share one filter, and the frames they have not been sent yet. */
@@ -54,8 +66,11 @@ interface Group {
 export class Hub {
   readonly #encode: (event: StoredEvent) => string
   readonly #flushMs: number
+  readonly #sendsPerSlice: number
   readonly #groups = new Map<string, Group>()
   #flushTimer: NodeJS.Timeout | undefined
+  /** The flush pass under way, resumed slice by slice. */
+  #pass: Generator<void> | undefined
   #lastPublishedId: EventId = 0
   #subscribers = 0
   #published = 0
@@ -65,6 +80,7 @@ export class Hub {
     this.#encode = options.encode
     this.#flushMs = options.flushMs ?? DEFAULT_FLUSH_MS
     this.#lastPublishedId = options.lastPublishedId ?? 0
+    this.#sendsPerSlice = options.sendsPerSlice ?? DEFAULT_SENDS_PER_SLICE
   }
 
   /** Id of the newest event handed to `publish`. */
@@ -124,13 +140,24 @@ export class Hub {
     }
   }
 
-  /** Writes everything queued now. Called by the flush timer; public so shutdown can drain. */
+  /**
+   * Writes everything queued, one write per subscriber. The first slice goes
+   * out at once; a pass over many subscribers continues in later turns of the
+   * event loop, so publishes and new clients are not held up behind it.
+   */
   flush (): void {
     clearTimeout(this.#flushTimer)
     this.#flushTimer = undefined
-    for (const group of this.#groups.values()) {
-      if (group.ids.length > 0) this.#flushGroup(group)
-    }
+    if (this.#pass !== undefined) return // the pass under way schedules the next one when it ends
+    this.#pass = this.#sendPending()
+    this.#step()
+  }
+
+  /** Writes everything queued before returning (shutdown). */
+  flushNow (): void {
+    while (this.#pass !== undefined) this.#step() // finish the pass under way, then write what came since
+    this.flush()
+    while (this.#pass !== undefined) this.#step()
   }
 
   /** Stops the flush timer; subscribers are closed by their owners. */
@@ -139,28 +166,53 @@ export class Hub {
     this.#flushTimer = undefined
   }
 
-  #flushGroup (group: Group): void {
-    const { ids, frames } = group
-    group.ids = []
-    group.frames = []
-    const chunk = Buffer.from(frames.join(''))
-    const firstId = ids[0]!
-    const lastId = ids[ids.length - 1]!
-    let offsets: number[] | undefined
-    for (const member of group.members) {
-      if (member.lastId >= lastId) continue
-      if (member.lastId < firstId) {
-        member.send(chunk)
-        this.#delivered += ids.length
-      } else {
-        // Rare: a client that joined after replaying part of this tick gets only the rest.
-        offsets ??= byteOffsets(frames)
-        const from = firstIndexAbove(ids, member.lastId)
-        member.send(chunk.subarray(offsets[from]))
-        this.#delivered += ids.length - from
-      }
-      member.lastId = lastId
+  readonly #step = (): void => {
+    const pass = this.#pass
+    if (pass === undefined) return
+    if (pass.next().done !== true) {
+      setImmediate(this.#step)
+      return
     }
+    this.#pass = undefined
+    for (const group of this.#groups.values()) {
+      if (group.ids.length > 0) this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
+    }
+  }
+
+  /** A flush pass; yields after every `sendsPerSlice` writes. */
+  * #sendPending (): Generator<void> {
+    let sends = 0
+    for (const group of [...this.#groups.values()]) {
+      if (group.ids.length === 0) continue
+      const batch: Batch = { ids: group.ids, frames: group.frames, chunk: Buffer.from(group.frames.join('')) }
+      group.ids = []
+      group.frames = []
+      for (const member of group.members) {
+        if (!this.#sendBatch(member, batch)) continue
+        if (++sends < this.#sendsPerSlice) continue
+        sends = 0
+        yield
+      }
+    }
+  }
+
+  /** Sends a member what it has not had of the batch; false when it had it all. */
+  #sendBatch (member: Subscriber, batch: Batch): boolean {
+    const { ids, chunk } = batch
+    const lastId = ids[ids.length - 1]!
+    if (member.lastId >= lastId) return false
+    if (member.lastId < ids[0]!) {
+      member.send(chunk)
+      this.#delivered += ids.length
+    } else {
+      // Rare: a client that joined after replaying part of this tick gets only the rest.
+      batch.offsets ??= byteOffsets(batch.frames)
+      const from = firstIndexAbove(ids, member.lastId)
+      member.send(chunk.subarray(batch.offsets[from]))
+      this.#delivered += ids.length - from
+    }
+    member.lastId = lastId
+    return true
   }
 }
 

@@ -5,6 +5,7 @@ import { OverloadedError, QueryInvalidError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
 import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
+import { encodeResponseHead } from '../sse/response-head.js'
 import { encodeComment, encodeRetry } from '../sse/sse-frame.js'
 
 export interface StreamRoutesOptions {
@@ -68,18 +69,21 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
     }
     const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()
-    reply.raw.writeHead(200, STREAM_HEADERS)
-    request.raw.socket.setNoDelay(true)
+    const { socket } = request.raw
+    socket.setNoDelay(true)
+    // Headers set by earlier hooks (security headers, later CORS) go out with ours.
+    socket.write(encodeResponseHead({ ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }))
+    const { log } = request
     let subscription: { unsubscribe: () => void } | undefined
-    const connection = registry.open(reply.raw, (reason) => {
+    const connection = registry.open(socket, (reason) => {
       subscription?.unsubscribe()
-      request.log.debug({ reason }, 'stream closed')
+      log.debug({ reason }, 'stream closed')
     })
     connection.send(encodeRetry(retryMs))
     try {
       subscription = await replayThenFollow(connection, { source, live: hub, filter, afterId })
     } catch (err) {
-      request.log.error({ err }, 'stream replay failed')
+      log.error({ err }, 'stream replay failed')
       connection.close('error')
     }
   })
