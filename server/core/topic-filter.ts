@@ -7,8 +7,33 @@ export interface TopicFilter {
 
 const MATCH_ALL: TopicFilter = { key: '*', matches: () => true }
 
-function escapeRegExp (text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+/**
+ * Whether `text` matches `glob`, where `*` stands for any run of characters.
+ * Two pointers with one backtrack point: at most glob × text steps whatever
+ * the pattern, where a regular expression of many `.*` can take exponential
+ * time on a crafted name.
+ */
+function matchGlob (glob: string, text: string): boolean {
+  let g = 0
+  let t = 0
+  let star = -1
+  let resumeAt = 0
+  while (t < text.length) {
+    if (glob[g] === '*') {
+      star = g++
+      resumeAt = t
+    } else if (g < glob.length && glob[g] === text[t]) {
+      g++
+      t++
+    } else if (star !== -1) {
+      g = star + 1
+      t = ++resumeAt
+    } else {
+      return false
+    }
+  }
+  while (glob[g] === '*') g++
+  return g === glob.length
 }
 
 /**
@@ -16,11 +41,11 @@ function escapeRegExp (text: string): string {
  * `*` matches any run of characters, dots included. An empty list matches everything.
  */
 export function compileTopicFilter (globs: readonly string[]): TopicFilter {
-  const unique = [...new Set(globs.map((g) => g.trim()).filter((g) => g.length > 0))].sort()
+  const unique = [...new Set(globs.map((g) => g.trim().replace(/\*+/g, '*')).filter((g) => g.length > 0))].sort()
   if (unique.length === 0 || unique.includes('*')) return MATCH_ALL
-  const source = unique.map((glob) => escapeRegExp(glob).replaceAll('*', '.*')).join('|')
-  const pattern = new RegExp(`^(?:${source})$`)
-  return { key: unique.join(','), matches: (metric) => pattern.test(metric) }
+  const exact = new Set(unique.filter((glob) => !glob.includes('*')))
+  const patterns = unique.filter((glob) => glob.includes('*'))
+  return { key: unique.join(','), matches: (metric) => exact.has(metric) || patterns.some((glob) => matchGlob(glob, metric)) }
 }
 
 /** Splits a `?metrics=` query value into globs. */

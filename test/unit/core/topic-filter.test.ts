@@ -101,3 +101,16 @@ t.test('parseTopicList then compileTopicFilter: an empty query value matches eve
   t.equal(compileTopicFilter(parseTopicList('')).key, '*')
   t.equal(compileTopicFilter(parseTopicList(' , ')).key, '*')
 })
+
+t.test('a crafted pattern of many stars matches in bounded steps, not by regex backtracking', async (t) => {
+  const filter = compileTopicFilter([`${'*a'.repeat(200)}*c`])
+  const name = 'a'.repeat(199)
+  t.equal(filter.matches(name), false)
+  t.equal(filter.matches(`${'a'.repeat(199)}c`), false, 'needs 200 a before the c')
+  t.equal(compileTopicFilter([`${'*a'.repeat(3)}*c`]).matches('xaxaxac'), true)
+})
+
+t.test('runs of stars collapse, so equal filters share a key', async (t) => {
+  t.equal(compileTopicFilter(['btc.**']).key, compileTopicFilter(['btc.*']).key)
+  t.equal(compileTopicFilter(['**']).key, '*')
+})
