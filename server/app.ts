@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import helmet from '@fastify/helmet'
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
-import type { Config } from './config.js'
+import { publishTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
@@ -133,13 +133,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
   await app.register(publishRoutes, {
     publisher,
-    authorize: config.publishToken === undefined ? undefined : requireToken([config.publishToken]),
+    authorize: publishTokens(config).length === 0 ? undefined : requireToken(publishTokens(config)),
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatchPoints: config.maxBatchPoints
   })
-  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
+  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
-  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, lastId: () => log.latestId() })
+  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId() })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot })
   if (config.selfMetrics) {
     const stop = startSelfMetrics({

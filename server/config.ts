@@ -17,6 +17,7 @@ export const DEFAULT_LOG_LEVEL = 'info'
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576
 export const DEFAULT_MAX_BATCH_POINTS = 10_000
 export const DEFAULT_MAX_CLIENTS = 20_000
+export const DEFAULT_MAX_CLIENTS_PER_IP = 200
 export const DEFAULT_RETRY_MS = 3_000
 
 /** Log levels pino understands, most severe first. */
@@ -31,8 +32,10 @@ export interface Config {
   readonly host: string
   /** Directory for stored data, as given (relative to the working directory). Default ./data. */
   readonly dataDir: string
-  /** Bearer token required to publish; absent means anyone may publish. Default none. */
+  /** Bearer token required to publish, or several separated by commas (rotation); absent means anyone may publish. Default none. */
   readonly publishToken?: string
+  /** Allow publishing without a token on a non-loopback HOST. Default false. */
+  readonly allowAnonymousPublish: boolean
   /** Interval between SSE keep-alive comments, in ms. Default 15000. */
   readonly heartbeatMs: number
   /** Default info. */
@@ -47,6 +50,8 @@ export interface Config {
   readonly maxClientBufferBytes: number
   /** Concurrent stream clients (more → 503). Default 20000. */
   readonly maxClients: number
+  /** Concurrent stream clients from one IP address (more → 503). Default 200. */
+  readonly maxClientsPerIp: number
   /** How often queued stream bytes are written, coalescing frames, in ms. Default 25. */
   readonly flushMs: number
   /** Reconnect delay sent to clients as SSE `retry:`, in ms. Default 3000. */
@@ -149,7 +154,8 @@ const SETTINGS: readonly Setting[] = [
   setting('port', 'PORT', int(0, 65535), DEFAULT_PORT, 'TCP port to listen on (0 = any free port)'),
   setting('host', 'HOST', text, DEFAULT_HOST, 'interface to listen on'),
   setting('dataDir', 'DATA_DIR', text, DEFAULT_DATA_DIR, 'directory for stored data'),
-  setting('publishToken', 'PUBLISH_TOKEN', text, undefined, 'bearer token required to publish (default: none)'),
+  setting('publishToken', 'PUBLISH_TOKEN', text, undefined, 'bearer token required to publish; several, comma-separated, for rotation (default: none)'),
+  setting('allowAnonymousPublish', 'ALLOW_ANONYMOUS_PUBLISH', bool, false, 'allow publishing without a token on a non-loopback HOST'),
   setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
   setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
   setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
@@ -158,6 +164,7 @@ const SETTINGS: readonly Setting[] = [
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
+  setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address'),
   setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
   setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
   setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
@@ -198,7 +205,20 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
     if (value !== undefined) config[entry.key] = value
   }
   // Every SETTINGS row has been read through a parser typed for its key, so the record is a Config.
-  return Object.freeze(config) as unknown as Config
+  return checkExposure(Object.freeze(config) as unknown as Config)
+}
+
+/** The tokens in PUBLISH_TOKEN: one, or several separated by commas. */
+export function publishTokens (config: Pick<Config, 'publishToken'>): string[] {
+  return (config.publishToken ?? '').split(',').map((token) => token.trim()).filter((token) => token.length > 0)
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i
+
+/** Refuses to expose anonymous publishing beyond this machine unless asked to explicitly. */
+function checkExposure (config: Config): Config {
+  if (LOOPBACK.test(config.host) || publishTokens(config).length > 0 || config.allowAnonymousPublish) return config
+  throw new ConfigError('PUBLISH_TOKEN', `HOST ${config.host} is reachable from other machines, so publishing needs a token: set PUBLISH_TOKEN=<a long random secret>, or pass --allow-anonymous-publish to accept anonymous publishes`)
 }
 
 function parseValue (entry: Setting, { source, raw }: RawValue): Config[SettingKey] {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, configHelp, parseConfig } from './config.js'
+import { ConfigError, configHelp, parseConfig, publishTokens } from './config.js'
 import { StoreOpenError } from './log/store-errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
@@ -35,7 +35,7 @@ async function main (): Promise<void> {
   if (config.demo) {
     // The feed publishes over loopback even when the server listens on every interface.
     const baseUrl = address.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1')
-    stops.push(startDemoFeed({ baseUrl, token: config.publishToken, onError: (err) => app.log.warn({ err }, 'demo feed publish failed') }))
+    stops.push(startDemoFeed({ baseUrl, token: publishTokens(config)[0], onError: (err) => app.log.warn({ err }, 'demo feed publish failed') }))
   }
 }
 

@@ -4,6 +4,7 @@ export interface HealthRoutesOptions {
   /** Open stream connections now. */
   readonly clients: () => number
   readonly maxClients: number
+  readonly maxClientsPerIp: number
   /** Newest stored id. */
   readonly lastId: () => number
 }
@@ -14,6 +15,7 @@ export interface Health {
   readonly uptimeS: number
   readonly clients: number
   readonly maxClients: number
+  readonly maxClientsPerIp: number
   readonly lastId: number
 }
 
@@ -24,6 +26,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     uptimeS: Math.round(process.uptime()),
     clients: options.clients(),
     maxClients: options.maxClients,
+    maxClientsPerIp: options.maxClientsPerIp,
     lastId: options.lastId()
   }))
 }

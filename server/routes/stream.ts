@@ -14,6 +14,8 @@ export interface StreamRoutesOptions {
   readonly registry: ConnectionRegistry
   /** Open streams allowed at once; past it, 503 with Retry-After. */
   readonly maxClients: number
+  /** Open streams allowed from one client address; past it, 503 with Retry-After. */
+  readonly maxClientsPerIp: number
   /** Reconnect delay sent as `retry:`, in ms. */
   readonly retryMs: number
   /** Interval of the shared `: ping` heartbeat, in ms. */
@@ -67,6 +69,10 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
       reply.header('retry-after', Math.ceil(retryMs / 1000))
       throw new OverloadedError(`the server already serves ${maxClients} streams`)
     }
+    if (registry.countFrom(request.ip) >= options.maxClientsPerIp) {
+      reply.header('retry-after', Math.ceil(retryMs / 1000))
+      throw new OverloadedError(`${request.ip} already has ${options.maxClientsPerIp} streams open`)
+    }
     const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()
     const { socket } = request.raw
@@ -75,7 +81,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
     socket.write(encodeResponseHead({ ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }))
     const { log } = request
     let subscription: { unsubscribe: () => void } | undefined
-    const connection = registry.open(socket, (reason) => {
+    const connection = registry.open(socket, request.ip, (reason) => {
       subscription?.unsubscribe()
       log.debug({ reason }, 'stream closed')
     })

@@ -15,6 +15,7 @@ export interface ConnectionRegistryOptions {
  */
 export class ConnectionRegistry {
   readonly #open = new Set<SseConnection>()
+  readonly #perAddress = new Map<string, number>()
   readonly #closed: CloseCounts = { client: 0, 'slow-consumer': 0, shutdown: 0, error: 0 }
   readonly #maxQueuedBytes: number
 
@@ -26,21 +27,30 @@ export class ConnectionRegistry {
     return this.#open.size
   }
 
+  /** Open streams from one client address. */
+  countFrom (address: string): number {
+    return this.#perAddress.get(address) ?? 0
+  }
+
   get closeCounts (): Readonly<CloseCounts> {
     return this.#closed
   }
 
-  /** Wraps a response in a tracked connection; `onClose` runs after it leaves the registry. */
-  open (out: Writable, onClose: (reason: CloseReason) => void): SseConnection {
+  /** Wraps a client's socket in a tracked connection; `onClose` runs after it leaves the registry. */
+  open (out: Writable, address: string, onClose: (reason: CloseReason) => void): SseConnection {
     const connection: SseConnection = new SseConnection(out, {
       maxQueuedBytes: this.#maxQueuedBytes,
       onClose: (reason) => {
         this.#open.delete(connection)
+        const left = this.countFrom(address) - 1
+        if (left > 0) this.#perAddress.set(address, left)
+        else this.#perAddress.delete(address)
         this.#closed[reason]++
         onClose(reason)
       }
     })
     this.#open.add(connection)
+    this.#perAddress.set(address, this.countFrom(address) + 1)
     return connection
   }
 

@@ -14,6 +14,12 @@ t.test('an invalid setting exits 1 with one line naming it', async (t) => {
   t.match(unknown.stderr, /--prot/)
 })
 
+t.test('a non-loopback HOST without a publish token refuses to start and says how to set one', async (t) => {
+  const exposed = await runServer(['--host', '0.0.0.0'])
+  t.equal(exposed.code, 1)
+  t.match(exposed.stderr, /^pulseboard: HOST 0\.0\.0\.0 is reachable from other machines.*PUBLISH_TOKEN=.*--allow-anonymous-publish.*\n$/)
+})
+
 t.test('--help prints the settings and exits 0', async (t) => {
   const help = await runServer(['--help'])
   t.equal(help.code, 0)

@@ -179,6 +179,21 @@ t.test('past MAX_CLIENTS a stream request gets 503 with Retry-After', async (t) 
   t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED' })
 })
 
+t.test('past MAX_CLIENTS_PER_IP one address gets 503 with Retry-After', async (t) => {
+  const { url, app } = await startTestServer(t, { maxClientsPerIp: 2 })
+  const first = await open(t, `${url}/api/stream`)
+  await open(t, `${url}/api/stream`)
+  const third = await open(t, `${url}/api/stream`)
+  t.equal(third.status, 503)
+  t.equal(third.headers['retry-after'], '3')
+  t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED', message: /127\.0\.0\.1 already has 2 streams/ })
+  first.close()
+  await waitFor(() => app.pulseboard.registry.countFrom('127.0.0.1') === 1)
+  t.equal((await open(t, `${url}/api/stream`)).status, 200, 'a slot frees when a stream closes')
+  const health = await (await fetch(`${url}/healthz`)).json() as { maxClientsPerIp: number }
+  t.equal(health.maxClientsPerIp, 2, 'the limit is visible in /healthz')
+})
+
 t.test('closing the server ends every stream with a jittered retry', async (t) => {
   const { url, app } = await startTestServer(t)
   const reader = await open(t, `${url}/api/stream`)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, DEFAULT_PORT, configHelp, parseConfig } from '../../server/config.js'
+import { ConfigError, DEFAULT_PORT, configHelp, parseConfig, publishTokens } from '../../server/config.js'
 
 /** Runs parseConfig and returns the ConfigError it throws; throws (failing the test) when it does not. */
 function configError (argv: string[], env: Record<string, string | undefined> = {}): ConfigError {
@@ -26,13 +26,15 @@ t.test('defaults', async (t) => {
     windowSize: 100000,
     maxClientBufferBytes: 1048576,
     maxClients: 20000,
+    maxClientsPerIp: 200,
     flushMs: 25,
     retryMs: 3000,
     maxMetrics: 10000,
     retentionMs: 604800000,
     maxPoints: 50000000,
     selfMetrics: true,
-    demo: false
+    demo: false,
+    allowAnonymousPublish: false
   })
   t.notOk('publishToken' in config, 'no token by default')
   t.ok(Object.isFrozen(config))
@@ -44,6 +46,8 @@ t.test('reads every setting from the environment', async (t) => {
     PORT: '0',
     HOST: '0.0.0.0',
     DATA_DIR: '/var/lib/pulseboard',
+    ALLOW_ANONYMOUS_PUBLISH: 'false',
+    MAX_CLIENTS_PER_IP: '7',
     PUBLISH_TOKEN: 's3cret-token',
     HEARTBEAT_MS: '1000',
     LOG_LEVEL: 'debug',
@@ -74,13 +78,15 @@ t.test('reads every setting from the environment', async (t) => {
     windowSize: 100,
     maxClientBufferBytes: 16384,
     maxClients: 1,
+    maxClientsPerIp: 7,
     flushMs: 1000,
     retryMs: 100,
     maxMetrics: 1000000,
     retentionMs: 43200000,
     maxPoints: 1000,
     selfMetrics: false,
-    demo: true
+    demo: true,
+    allowAnonymousPublish: false
   })
 })
 
@@ -171,11 +177,30 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   const help = configHelp()
   t.match(help, /^Usage: pulseboard \[options\]/)
   t.match(help, /--port <value> +PORT +TCP port to listen on \(0 = any free port\) \(default 3000\)/)
-  t.match(help, /--publish-token <value> +PUBLISH_TOKEN +bearer token required to publish \(default: none\)\n/)
+  t.match(help, /--publish-token <value> +PUBLISH_TOKEN +bearer token required to publish; several, comma-separated, for rotation \(default: none\)\n/)
   t.match(help, /--self-metrics, --no-self-metrics +SELF_METRICS +.*\(default true\)/)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
+})
+
+t.test('a non-loopback HOST needs a publish token unless anonymous publishing is asked for', async (t) => {
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST']) {
+    t.equal(parseConfig(['--host', host], {}).host, host, `${host} is loopback`)
+  }
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', 'pulse.example.org']) {
+    const err = configError(['--host', host])
+    t.equal(err.setting, 'PUBLISH_TOKEN', host)
+    t.match(err.message, /set PUBLISH_TOKEN=.*--allow-anonymous-publish/)
+  }
+  t.equal(parseConfig(['--host', '0.0.0.0'], { PUBLISH_TOKEN: 'a-long-secret' }).host, '0.0.0.0')
+  t.equal(parseConfig(['--host', '0.0.0.0', '--allow-anonymous-publish'], {}).allowAnonymousPublish, true)
+  t.match(configError(['--host', '0.0.0.0'], { PUBLISH_TOKEN: ' , ' }), { setting: 'PUBLISH_TOKEN' }, 'a list of blanks is no token')
+})
+
+t.test('PUBLISH_TOKEN may list several tokens for rotation', async (t) => {
+  t.same(publishTokens(parseConfig([], { PUBLISH_TOKEN: 'old-token-1, new-token-2' })), ['old-token-1', 'new-token-2'])
+  t.same(publishTokens(parseConfig([], {})), [])
 })

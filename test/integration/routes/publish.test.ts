@@ -106,6 +106,14 @@ t.test('with PUBLISH_TOKEN, publishing needs the bearer token', async (t) => {
   t.equal(read.statusCode, 200, 'reading needs no publish token')
 })
 
+t.test('several publish tokens are accepted at once, so a token can be rotated without downtime', async (t) => {
+  const app = await buildTestApp(t, { publishToken: 'old-token-1,new-token-2' })
+  const point = { metric: 'x', value: 1 }
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-token-1' })).status, 202)
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer new-token-2' })).status, 202)
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-token-1,new-token-2' })).status, 401)
+})
+
 t.test('unknown routes answer a JSON 404', async (t) => {
   const app = await buildTestApp(t)
   const response = await app.inject({ method: 'GET', url: '/api/nope?x=1' })

@@ -40,8 +40,8 @@ t.test('a new registry is empty with every close count at 0', async (t) => {
 t.test('open tracks the connection until it closes, then calls onClose with the reason', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 100 })
   const reasons: Array<[CloseReason, number]> = []
-  const connection = registry.open(stream(t), (reason) => reasons.push([reason, registry.size]))
-  registry.open(stream(t), () => {})
+  const connection = registry.open(stream(t), '127.0.0.1', (reason) => reasons.push([reason, registry.size]))
+  registry.open(stream(t), '127.0.0.1', () => {})
   t.equal(registry.size, 2)
   t.equal(connection.closed, false)
   connection.close('error')
@@ -53,7 +53,7 @@ t.test('open tracks the connection until it closes, then calls onClose with the 
 t.test('connections get the registry bound on queued bytes', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 20 })
   const reasons: CloseReason[] = []
-  const connection = registry.open(stream(t), (reason) => reasons.push(reason))
+  const connection = registry.open(stream(t), '127.0.0.1', (reason) => reasons.push(reason))
   connection.send('0123456789') // passes to the unread side
   connection.send(Buffer.alloc(20)) // queued 20: at the bound
   connection.send('x') // queued 21
@@ -68,7 +68,7 @@ t.test('a client going away is counted as client', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 100 })
   const out = stream(t)
   const reasons: CloseReason[] = []
-  registry.open(out, (reason) => reasons.push(reason))
+  registry.open(out, '127.0.0.1', (reason) => reasons.push(reason))
   out.destroy()
   await closeOf(out)
   t.same(reasons, ['client'])
@@ -80,7 +80,7 @@ t.test('closeAll ends every open stream with its own farewell and counts shutdow
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
   const outs = [stream(t), stream(t), stream(t)]
   const reasons: CloseReason[] = []
-  const connections = outs.map((out) => registry.open(out, (reason) => reasons.push(reason)))
+  const connections = outs.map((out) => registry.open(out, '127.0.0.1', (reason) => reasons.push(reason)))
   connections.forEach((connection, i) => { connection.lastId = i + 10 })
   connections[0]?.send('data: a\n\n')
   const farewells = outs.map(readAll)
@@ -93,8 +93,8 @@ t.test('closeAll ends every open stream with its own farewell and counts shutdow
 
 t.test('closeAll skips connections that already closed and asks no farewell for them', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
-  const gone = registry.open(stream(t), () => {})
-  registry.open(stream(t), () => {})
+  const gone = registry.open(stream(t), '127.0.0.1', () => {})
+  registry.open(stream(t), '127.0.0.1', () => {})
   gone.close('error')
   const asked: unknown[] = []
   registry.closeAll((connection) => {
@@ -109,7 +109,7 @@ t.test('closeAll skips connections that already closed and asks no farewell for 
 t.test('a stream closing after a shutdown is not counted twice', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
   const out = stream(t)
-  registry.open(out, () => {})
+  registry.open(out, '127.0.0.1', () => {})
   const read = readAll(out)
   registry.closeAll(() => 'retry: 1\n\n')
   await read
@@ -120,4 +120,18 @@ t.test('closeAll on an empty registry does nothing', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
   registry.closeAll(() => { throw new Error('no farewell expected') })
   t.equal(registry.size, 0)
+})
+
+t.test('counts open streams per client address and forgets an address when its last stream closes', async (t) => {
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 1024 })
+  const a1 = registry.open(stream(t), '10.0.0.1', () => {})
+  registry.open(stream(t), '10.0.0.1', () => {})
+  const b = registry.open(stream(t), '10.0.0.2', () => {})
+  t.equal(registry.countFrom('10.0.0.1'), 2)
+  t.equal(registry.countFrom('10.0.0.2'), 1)
+  t.equal(registry.countFrom('10.0.0.3'), 0)
+  a1.close('client')
+  b.close('client')
+  t.equal(registry.countFrom('10.0.0.1'), 1)
+  t.equal(registry.countFrom('10.0.0.2'), 0)
 })
