@@ -1,9 +1,10 @@
 import { STATUS_CODES } from 'node:http'
 import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import { publishTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
-import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, UnsupportedMediaTypeError } from './errors.js'
+import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
 import type { EventLog } from './log/event-log.js'
 import { DurableEventLog } from './log/durable-event-log.js'
@@ -131,11 +132,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
+  // Per route (publish only), counted per address before the body is read.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
+  })
   await app.register(publishRoutes, {
     publisher,
     authorize: publishTokens(config).length === 0 ? undefined : requireToken(publishTokens(config)),
     bodyLimitBytes: config.bodyLimitBytes,
-    maxBatchPoints: config.maxBatchPoints
+    maxBatchPoints: config.maxBatchPoints,
+    rateLimitPerS: config.publishRateLimit
   })
   await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })

@@ -14,6 +14,8 @@ export interface PublishRoutesOptions {
   readonly bodyLimitBytes: number
   /** Most points in one request. */
   readonly maxBatchPoints: number
+  /** Requests per second from one address (429 past it); 0 for no limit. */
+  readonly rateLimitPerS: number
   /** Clock in ms, injectable for tests. */
   readonly now?: () => number
 }
@@ -45,7 +47,8 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
   app.addContentTypeParser(NDJSON, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body))
   if (options.authorize !== undefined) app.addHook('onRequest', options.authorize)
 
-  app.post('/api/events', { bodyLimit: options.bodyLimitBytes }, async (request, reply) => {
+  const rateLimit = options.rateLimitPerS > 0 ? { max: options.rateLimitPerS, timeWindow: 1000 } : false
+  app.post('/api/events', { bodyLimit: options.bodyLimitBytes, config: { rateLimit } }, async (request, reply) => {
     if (request.body === undefined) throw new UnsupportedMediaTypeError(`send a body as application/json or ${NDJSON}`)
     const { items, unit, lines } = itemsOf(request.body, request.headers['content-type']?.startsWith(NDJSON) === true)
     if (items.length > maxBatchPoints) throw new BatchTooLargeError(`${items.length} points in one request; the limit is ${maxBatchPoints}`)

@@ -26,7 +26,7 @@ const batch = (size: number, ts: number, metric = 'bench.batch'): string =>
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-bench-'))
 const teardowns: Array<() => unknown> = [() => rmSync(dataDir, { recursive: true, force: true })]
-const server = await startServer({ teardown: (fn) => teardowns.push(fn) }, ['--log-level', 'info'], { DATA_DIR: dataDir }, { cpu: 0 })
+const server = await startServer({ teardown: (fn) => teardowns.push(fn) }, ['--log-level', 'info', '--publish-rate-limit', '0'], { DATA_DIR: dataDir }, { cpu: 0 })
 const { url } = server
 try {
   const port = Number(new URL(url).port)

@@ -13,9 +13,9 @@ interface Teardown {
   teardown: (fn: () => unknown) => void
 }
 
-/** Defaults for tests: quiet, no self-metrics, fast flushes; `overrides` win. */
+/** Defaults for tests: quiet, no self-metrics, fast flushes, no publish rate limit; `overrides` win. */
 export function testConfig (overrides: Partial<Config> = {}): Config {
-  return { ...parseConfig([], {}), logLevel: 'silent', selfMetrics: false, flushMs: 5, ...overrides }
+  return { ...parseConfig([], {}), logLevel: 'silent', selfMetrics: false, flushMs: 5, publishRateLimit: 0, ...overrides }
 }
 
 /** A fresh directory for a test's data, removed when the test ends. */

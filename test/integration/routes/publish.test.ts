@@ -114,6 +114,18 @@ t.test('several publish tokens are accepted at once, so a token can be rotated w
   t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-token-1,new-token-2' })).status, 401)
 })
 
+t.test('past PUBLISH_RATE_LIMIT one address gets 429 with Retry-After, before its body is read', async (t) => {
+  const app = await buildTestApp(t, { publishRateLimit: 3 })
+  const point = { metric: 'x', value: 1 }
+  for (let i = 0; i < 3; i++) t.equal((await publish(app, point)).status, 202)
+  const response = await app.inject({ method: 'POST', url: '/api/events', headers: json, payload: 'not even json' })
+  t.equal(response.statusCode, 429)
+  t.match(response.json(), { statusCode: 429, code: 'PB_ERR_RATE_LIMITED', message: /at most 3 publishes a second/ })
+  t.ok(Number(response.headers['retry-after']) >= 1)
+  t.equal(app.pulseboard.log.latestId(), 3)
+  t.equal((await app.inject('/api/metrics')).statusCode, 200, 'reads are not limited')
+})
+
 t.test('unknown routes answer a JSON 404', async (t) => {
   const app = await buildTestApp(t)
   const response = await app.inject({ method: 'GET', url: '/api/nope?x=1' })
