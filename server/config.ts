@@ -19,6 +19,7 @@ export const DEFAULT_MAX_BATCH_POINTS = 10_000
 export const DEFAULT_MAX_CLIENTS = 20_000
 export const DEFAULT_MAX_CLIENTS_PER_IP = 200
 export const DEFAULT_PUBLISH_RATE_LIMIT = 1000
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_MS = 3_000
 
 /** Log levels pino understands, most severe first. */
@@ -53,6 +54,8 @@ export interface Config {
   readonly maxClients: number
   /** Concurrent stream clients from one IP address (more → 503). Default 200. */
   readonly maxClientsPerIp: number
+  /** Time a client has to send a whole request (headers and body) before it is dropped with 408, in ms. Default 30000. */
+  readonly requestTimeoutMs: number
   /** Publish requests per second from one IP address (more → 429); 0 turns the limit off. Default 1000. */
   readonly publishRateLimit: number
   /** How often queued stream bytes are written, coalescing frames, in ms. Default 25. */
@@ -167,6 +170,7 @@ const SETTINGS: readonly Setting[] = [
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
+  setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', int(1000, 600_000), DEFAULT_REQUEST_TIMEOUT_MS, 'ms a client has to send a whole request (slow senders get 408)'),
   setting('publishRateLimit', 'PUBLISH_RATE_LIMIT', int(0, 1_000_000), DEFAULT_PUBLISH_RATE_LIMIT, 'publish requests per second from one IP address (0 = no limit)'),
   setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address'),
   setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),

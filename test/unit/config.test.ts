@@ -28,6 +28,7 @@ t.test('defaults', async (t) => {
     maxClients: 20000,
     maxClientsPerIp: 200,
     publishRateLimit: 1000,
+    requestTimeoutMs: 30000,
     flushMs: 25,
     retryMs: 3000,
     maxMetrics: 10000,
@@ -50,6 +51,7 @@ t.test('reads every setting from the environment', async (t) => {
     ALLOW_ANONYMOUS_PUBLISH: 'false',
     MAX_CLIENTS_PER_IP: '7',
     PUBLISH_RATE_LIMIT: '0',
+    REQUEST_TIMEOUT_MS: '1000',
     PUBLISH_TOKEN: 's3cret-token',
     HEARTBEAT_MS: '1000',
     LOG_LEVEL: 'debug',
@@ -82,6 +84,7 @@ t.test('reads every setting from the environment', async (t) => {
     maxClients: 1,
     maxClientsPerIp: 7,
     publishRateLimit: 0,
+    requestTimeoutMs: 1000,
     flushMs: 1000,
     retryMs: 100,
     maxMetrics: 1000000,
@@ -185,7 +188,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 
