@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http'
+import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { publishTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
@@ -134,6 +135,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
 
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
+  if (config.corsOrigins.length > 0) {
+    // Read endpoints only: a cross-origin page may watch, never publish.
+    const readOnly = { origin: [...config.corsOrigins], methods: ['GET', 'HEAD'] }
+    await app.register(cors, { delegator: async (request: FastifyRequest) => (request.method === 'POST' ? { origin: false } : readOnly) })
+  }
   // Per route (publish only), counted per address before the body is read.
   await app.register(rateLimit, {
     global: false,

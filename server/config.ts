@@ -54,6 +54,8 @@ export interface Config {
   readonly maxClients: number
   /** Concurrent stream clients from one IP address (more → 503). Default 200. */
   readonly maxClientsPerIp: number
+  /** Browser origins allowed to read the stream and the read APIs (CORS); empty turns CORS off. Default empty. */
+  readonly corsOrigins: readonly string[]
   /** Time a client has to send a whole request (headers and body) before it is dropped with 408, in ms. Default 30000. */
   readonly requestTimeoutMs: number
   /** Publish requests per second from one IP address (more → 429); 0 turns the limit off. Default 1000. */
@@ -137,6 +139,17 @@ function duration (minMs: number, maxMs: number): Parser<number> {
   }
 }
 
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:]+\](:\d{1,5})?$/
+
+/** Comma-separated origins such as `https://ops.example.com,http://localhost:5173`. */
+const origins: Parser<readonly string[]> = {
+  expected: 'a comma-separated list of origins such as https://ops.example.com (scheme, host and optional port)',
+  parse: (raw) => {
+    const list = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0)
+    return list.length > 0 && list.every((origin) => ORIGIN.test(origin)) ? list : undefined
+  }
+}
+
 const text: Parser<string> = {
   expected: 'a non-empty string',
   parse: (raw) => (raw.trim() === '' ? undefined : raw)
@@ -170,6 +183,7 @@ const SETTINGS: readonly Setting[] = [
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
+  setting('corsOrigins', 'CORS_ORIGINS', origins, [], 'browser origins allowed to read the stream and read APIs (default: none, CORS off)'),
   setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', int(1000, 600_000), DEFAULT_REQUEST_TIMEOUT_MS, 'ms a client has to send a whole request (slow senders get 408)'),
   setting('publishRateLimit', 'PUBLISH_RATE_LIMIT', int(0, 1_000_000), DEFAULT_PUBLISH_RATE_LIMIT, 'publish requests per second from one IP address (0 = no limit)'),
   setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address'),
