@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -89,6 +90,28 @@ function toApiError (thrown: FastifyError): ApiError {
   return { statusCode, code: 'PB_ERR_INTERNAL', error, message: 'The server could not complete the request.' }
 }
 
+/** Status for an HTTP parse error that happens before any route runs. */
+function clientErrorStatus (code: string | undefined): number {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408
+  if (code === 'HPE_HEADER_OVERFLOW') return 431
+  return 400
+}
+
+/**
+ * Answers a request Node could not even parse (bad framing, huge headers, a
+ * slow sender) in the same JSON shape as every other error, then closes.
+ */
+function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const statusCode = clientErrorStatus(err.code)
+  const error = STATUS_CODES[statusCode] ?? 'Error'
+  const body = JSON.stringify({ statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError)
+  socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+}
+
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -100,7 +123,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) },
     // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
-    return503OnClosing: true
+    return503OnClosing: true,
+    clientErrorHandler: onClientError
   })
   const log = deps.log ?? DurableEventLog.open({
     dataDir: config.dataDir,

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer'
 import type { FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify'
+import secureJson from 'secure-json-parse'
 import type { PublishAck } from '../core/event.js'
 import { BatchTooLargeError, MalformedBodyError, PayloadInvalidError, UnsupportedMediaTypeError } from '../errors.js'
 import { createPublishValidator, describeIssue } from '../ingest/compile-validator.js'
@@ -29,6 +31,22 @@ interface Items {
   readonly lines?: readonly number[]
 }
 
+/** The body as text, refused unless it is valid UTF-8. */
+function utf8 (body: Buffer): string {
+  if (!isUtf8(body)) throw new MalformedBodyError('the body is not valid UTF-8')
+  return body.toString('utf8')
+}
+
+/** JSON as Fastify parses it, refusing `__proto__` and `constructor.prototype` keys. */
+function parseJson (text: string): unknown {
+  if (text.length === 0) throw new MalformedBodyError('the body is empty')
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
+  } catch (err) {
+    throw new MalformedBodyError((err as Error).message)
+  }
+}
+
 function itemsOf (body: unknown, isNdjson: boolean): Items {
   if (!isNdjson) return { items: Array.isArray(body) ? body : [body], unit: 'item' }
   const parsed = parseNdjson(body as string)
@@ -42,15 +60,31 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
   const now = options.now ?? Date.now
   const validate = createPublishValidator()
 
-  // Only JSON and NDJSON are accepted here; anything else is a 415 before any parsing.
-  app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser(NDJSON, { parseAs: 'string', bodyLimit: options.bodyLimitBytes }, (_request, body, done) => done(null, body))
+  // Only JSON and NDJSON are accepted here; anything else is a 415 before any parsing. Both are
+  // read as bytes and refused unless they are valid UTF-8, which a string decode would paper over.
+  app.removeContentTypeParser(['text/plain', 'application/json'])
+  const parseAs = 'buffer'
+  const bodyLimit = options.bodyLimitBytes
+  app.addContentTypeParser('application/json', { parseAs, bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, parseJson(utf8(body as Buffer)))
+    } catch (err) {
+      done(err as Error)
+    }
+  })
+  app.addContentTypeParser(NDJSON, { parseAs, bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, utf8(body as Buffer))
+    } catch (err) {
+      done(err as Error)
+    }
+  })
   if (options.authorize !== undefined) app.addHook('onRequest', options.authorize)
 
   const rateLimit = options.rateLimitPerS > 0 ? { max: options.rateLimitPerS, timeWindow: 1000 } : false
   app.post('/api/events', { bodyLimit: options.bodyLimitBytes, config: { rateLimit } }, async (request, reply) => {
     if (request.body === undefined) throw new UnsupportedMediaTypeError(`send a body as application/json or ${NDJSON}`)
-    const { items, unit, lines } = itemsOf(request.body, request.headers['content-type']?.startsWith(NDJSON) === true)
+    const { items, unit, lines } = itemsOf(request.body, request.headers['content-type']?.toLowerCase().startsWith(NDJSON) === true)
     if (items.length > maxBatchPoints) throw new BatchTooLargeError(`${items.length} points in one request; the limit is ${maxBatchPoints}`)
     const checked = validate(items)
     if (!checked.ok) throw new PayloadInvalidError(describeIssue(checked.issue, unit, lines))

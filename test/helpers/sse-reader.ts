@@ -36,7 +36,10 @@ export class SseReader {
   /** Opens a stream and resolves once the response headers have arrived. */
   static async open (url: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SseReader> {
     return await new Promise((resolve, reject) => {
-      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => resolve(new SseReader(response)))
+      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
+        req.setTimeout(0) // the wait was for the head; an open stream may be idle for long
+        resolve(new SseReader(response))
+      })
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response from ${url} within ${timeoutMs} ms`)))
       req.on('error', reject)
       req.end()

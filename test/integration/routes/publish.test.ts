@@ -18,6 +18,23 @@ t.test('accepts one object, an array and NDJSON, and answers 202 with the ids', 
   t.equal(app.pulseboard.log.latestId(), 5)
 })
 
+t.test('media types are matched without regard to case', async (t) => {
+  const app = await buildTestApp(t)
+  t.equal((await publish(app, '{"metric":"a","value":1}\n', { 'content-type': 'Application/X-NDJSON' })).status, 202)
+  t.equal((await publish(app, { metric: 'a', value: 2 }, { 'content-type': 'Application/JSON; charset=UTF-8' })).status, 202)
+})
+
+t.test('invalid UTF-8 anywhere in the body is a 400, never stored as replacement characters', async (t) => {
+  const app = await buildTestApp(t)
+  const bytes = Buffer.concat([Buffer.from('{"metric":"x","value":1,"tags":{"a":"'), Buffer.from([0xff]), Buffer.from('"}}')])
+  for (const headers of [json, ndjson]) {
+    const response = await app.inject({ method: 'POST', url: '/api/events', headers, payload: bytes })
+    t.equal(response.statusCode, 400)
+    t.match(response.json(), { code: 'PB_ERR_MALFORMED_BODY', message: /UTF-8/ })
+  }
+  t.equal(app.pulseboard.log.latestId(), 0)
+})
+
 t.test('stores ts as ms: given as a number, as ISO-8601, or the receive time', async (t) => {
   const app = await buildTestApp(t)
   const before = Date.now()
