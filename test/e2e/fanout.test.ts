@@ -16,7 +16,7 @@ async function openMany (t: { teardown: (fn: () => void) => void }, urls: readon
 const summary = (events: readonly StoredEvent[]): string => events.map((e) => `${e.id}:${e.metric}`).join(',')
 
 t.test(`${SUBSCRIBERS} subscribers each receive all ${POINTS} points, in order`, async (t) => {
-  const { url, app } = await startTestServer(t)
+  const { url, app } = await startTestServer(t, { maxClientsPerIp: SUBSCRIBERS })
   const readers = await openMany(t, Array.from({ length: SUBSCRIBERS }, () => `${url}/api/stream`))
   t.equal(app.pulseboard.registry.size, SUBSCRIBERS)
   const publishing = (async () => {

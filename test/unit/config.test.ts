@@ -29,6 +29,7 @@ t.test('defaults', async (t) => {
     maxClientsPerIp: 200,
     publishRateLimit: 1000,
     requestTimeoutMs: 30000,
+    corsOrigins: [],
     flushMs: 25,
     retryMs: 3000,
     maxMetrics: 10000,
@@ -52,6 +53,7 @@ t.test('reads every setting from the environment', async (t) => {
     MAX_CLIENTS_PER_IP: '7',
     PUBLISH_RATE_LIMIT: '0',
     REQUEST_TIMEOUT_MS: '1000',
+    CORS_ORIGINS: 'https://ops.example.com, http://localhost:5173',
     PUBLISH_TOKEN: 's3cret-token',
     HEARTBEAT_MS: '1000',
     LOG_LEVEL: 'debug',
@@ -85,6 +87,7 @@ t.test('reads every setting from the environment', async (t) => {
     maxClientsPerIp: 7,
     publishRateLimit: 0,
     requestTimeoutMs: 1000,
+    corsOrigins: ['https://ops.example.com', 'http://localhost:5173'],
     flushMs: 1000,
     retryMs: 100,
     maxMetrics: 1000000,
@@ -188,7 +191,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 
@@ -209,4 +212,11 @@ t.test('a non-loopback HOST needs a publish token unless anonymous publishing is
 t.test('PUBLISH_TOKEN may list several tokens for rotation', async (t) => {
   t.same(publishTokens(parseConfig([], { PUBLISH_TOKEN: 'old-token-1, new-token-2' })), ['old-token-1', 'new-token-2'])
   t.same(publishTokens(parseConfig([], {})), [])
+})
+
+t.test('CORS_ORIGINS takes origins only', async (t) => {
+  for (const raw of ['*', 'ops.example.com', 'https://ops.example.com/path', 'javascript:alert(1)', ' , ']) {
+    t.match(configError([], { CORS_ORIGINS: raw }), { setting: 'CORS_ORIGINS' }, raw)
+  }
+  t.same(parseConfig([], { CORS_ORIGINS: 'http://[::1]:8080' }).corsOrigins, ['http://[::1]:8080'])
 })
