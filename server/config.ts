@@ -1,3 +1,4 @@
+import { bool, duration, int, oneOf, origins, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
 import { DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
@@ -91,76 +92,12 @@ export class ConfigError extends Error {
 
 type SettingKey = Exclude<keyof Config, 'help'>
 
-/** Reads one raw string; undefined means the string is not acceptable. */
-interface Parser<T> {
-  /** Completes "PORT must be …". */
-  readonly expected: string
-  readonly parse: (raw: string) => T | undefined
-}
-
 interface Setting<K extends SettingKey = SettingKey> {
   readonly key: K
   readonly env: string
   readonly parser: Parser<Config[K]>
   readonly fallback: Config[K]
   readonly help: string
-}
-
-function int (min: number, max: number): Parser<number> {
-  return {
-    expected: `an integer from ${min} to ${max}`,
-    parse: (raw) => {
-      if (!/^\d+$/.test(raw)) return undefined
-      const n = Number(raw)
-      return n >= min && n <= max ? n : undefined
-    }
-  }
-}
-
-function oneOf<T extends string> (choices: readonly T[]): Parser<T> {
-  return {
-    expected: `one of ${choices.join(', ')}`,
-    parse: (raw) => choices.find((choice) => choice === raw)
-  }
-}
-
-const DURATION_UNITS_MS = new Map([['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]])
-
-/** A duration such as `7d`, `12h`, `30m`, `90s` or `500ms`; a bare number is ms. */
-function duration (minMs: number, maxMs: number): Parser<number> {
-  return {
-    expected: `a duration such as 7d, 12h, 30m or 90s, from ${minMs} ms to ${maxMs / 86_400_000} days`,
-    parse: (raw) => {
-      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw)
-      if (match === null) return undefined
-      const ms = Number(match[1]) * DURATION_UNITS_MS.get(match[2] ?? 'ms')!
-      return ms >= minMs && ms <= maxMs ? ms : undefined
-    }
-  }
-}
-
-const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:]+\](:\d{1,5})?$/
-
-/** Comma-separated origins such as `https://ops.example.com,http://localhost:5173`. */
-const origins: Parser<readonly string[]> = {
-  expected: 'a comma-separated list of origins such as https://ops.example.com (scheme, host and optional port)',
-  parse: (raw) => {
-    const list = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0)
-    return list.length > 0 && list.every((origin) => ORIGIN.test(origin)) ? list : undefined
-  }
-}
-
-const text: Parser<string> = {
-  expected: 'a non-empty string',
-  parse: (raw) => (raw.trim() === '' ? undefined : raw)
-}
-
-// A Map, not an object literal, so `constructor` or `__proto__` cannot look up something inherited.
-const BOOLEAN_WORDS = new Map([['1', true], ['0', false], ['true', true], ['false', false], ['yes', true], ['no', false]])
-
-const bool: Parser<boolean> = {
-  expected: `one of ${[...BOOLEAN_WORDS.keys()].join(', ')} (any case)`,
-  parse: (raw) => BOOLEAN_WORDS.get(raw.toLowerCase())
 }
 
 // A generic helper so the compiler checks that each row's parser and fallback match its key's type.
