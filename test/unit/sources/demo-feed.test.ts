@@ -7,9 +7,12 @@ t.test('publishes plausible trading and analytics points over the public API, wi
   const { url } = await startTestServer(t, { publishToken: 'demo-token-1234' })
   const reader = await SseReader.open(`${url}/api/stream`)
   t.teardown(() => reader.close())
-  const stop = startDemoFeed({ baseUrl: url, token: 'demo-token-1234', intervalMs: 20, onError: (err) => { throw err } })
+  const errors: unknown[] = []
+  const stop = startDemoFeed({ baseUrl: url, token: 'demo-token-1234', intervalMs: 20, onError: (err) => errors.push(err) })
   t.teardown(stop)
   const events = await reader.metrics(40)
+  stop()
+  t.same(errors, [], 'every publish was accepted') // checked before teardown closes the server under in-flight publishes
   const metrics = new Set(events.map((e) => e.metric))
   for (const metric of ['btc.usd', 'eth.usd', 'sol.usd', 'btc.volume', 'web.visitors_per_s', 'web.signups_total', 'web.error_rate_pct', 'web.latency_p95_ms']) {
     t.ok(metrics.has(metric), metric)
