@@ -1,0 +1,172 @@
+import t from 'tap'
+import { compileTopicFilter } from '../../../server/core/topic-filter.js'
+import { Hub, type Subscriber } from '../../../server/hub/hub.js'
+import { encodeMetric } from '../../../server/sse/sse-frame.js'
+import { countingHub, ev, fakeSubscriber, frames, spyFilter, timedSubscriber } from '../../helpers/hub-fakes.js'
+
+t.test('an unsubscribed subscriber receives nothing more', async (t) => {
+  const { hub } = countingHub(t)
+  const stays = fakeSubscriber()
+  const leaves = fakeSubscriber()
+  hub.subscribe(compileTopicFilter([]), stays)
+  const subscription = hub.subscribe(compileTopicFilter([]), leaves)
+  hub.publish([ev(1)])
+  subscription.unsubscribe()
+  hub.flush()
+  t.equal(leaves.chunks.length, 0)
+  t.equal(stays.text(), frames(ev(1)))
+  t.equal(hub.stats.subscribers, 1)
+})
+
+t.test('unsubscribing twice is harmless and counts once', async (t) => {
+  const { hub } = countingHub(t)
+  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  const subscription = hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  subscription.unsubscribe()
+  subscription.unsubscribe()
+  t.equal(hub.stats.subscribers, 1)
+})
+
+t.test('the last unsubscribe removes its group, so its filter is no longer matched', async (t) => {
+  const { hub, encoded } = countingHub(t)
+  const filter = spyFilter(['cpu.*'])
+  const subscription = hub.subscribe(filter, fakeSubscriber())
+  subscription.unsubscribe()
+  hub.publish([ev(1, 'cpu.load')])
+  hub.flush()
+  t.same(filter.calls, [])
+  t.same(encoded, [])
+})
+
+t.test('re-subscribing with the same filter key after the group was removed works', async (t) => {
+  const { hub } = countingHub(t)
+  const old = hub.subscribe(compileTopicFilter(['cpu.*']), fakeSubscriber())
+  old.unsubscribe()
+  const sub = fakeSubscriber()
+  const fresh = hub.subscribe(compileTopicFilter(['cpu.*']), sub)
+  old.unsubscribe()
+  t.equal(hub.stats.subscribers, 1, 'a stale unsubscribe does not touch the new group')
+  hub.publish([ev(1, 'cpu.load')])
+  hub.flush()
+  t.equal(sub.text(), frames(ev(1, 'cpu.load')))
+  fresh.unsubscribe()
+  t.equal(hub.stats.subscribers, 0)
+})
+
+t.test('a member leaving does not remove a group that still has members', async (t) => {
+  const { hub } = countingHub(t)
+  const stays = fakeSubscriber()
+  hub.subscribe(compileTopicFilter(['x']), stays)
+  hub.subscribe(compileTopicFilter(['x']), fakeSubscriber()).unsubscribe()
+  hub.publish([ev(1, 'x')])
+  hub.flush()
+  t.equal(stays.text(), frames(ev(1, 'x')))
+})
+
+t.test('a subscriber may unsubscribe from inside send without disturbing the flush', async (t) => {
+  const { hub } = countingHub(t)
+  const others = [fakeSubscriber(), fakeSubscriber()]
+  const chunks: Buffer[] = []
+  const quitter: Subscriber = {
+    lastId: 0,
+    send: (chunk) => {
+      chunks.push(chunk)
+      subscription.unsubscribe()
+    }
+  }
+  hub.subscribe(compileTopicFilter([]), others[0]!)
+  const subscription = hub.subscribe(compileTopicFilter([]), quitter)
+  hub.subscribe(compileTopicFilter([]), others[1]!)
+  hub.publish([ev(1)])
+  hub.flush()
+  t.equal(chunks.length, 1)
+  for (const sub of others) t.equal(sub.text(), frames(ev(1)))
+  hub.publish([ev(2)])
+  hub.flush()
+  t.equal(chunks.length, 1)
+  t.equal(hub.stats.subscribers, 2)
+})
+
+t.test('broadcast sends the same bytes to every subscriber whatever its filter', async (t) => {
+  const { hub } = countingHub(t)
+  const subs = [fakeSubscriber(), fakeSubscriber(), fakeSubscriber()]
+  hub.subscribe(compileTopicFilter(['cpu.*']), subs[0]!)
+  hub.subscribe(compileTopicFilter(['mem.*']), subs[1]!)
+  hub.subscribe(compileTopicFilter([]), subs[2]!)
+  const ping = Buffer.from(': ping\n\n')
+  hub.broadcast(ping)
+  for (const sub of subs) {
+    t.equal(sub.chunks.length, 1)
+    t.equal(sub.chunks[0], ping)
+    t.equal(sub.lastId, 0, 'a broadcast does not move the cursor')
+  }
+  t.equal(hub.stats.delivered, 0, 'a broadcast is not a delivered point')
+})
+
+t.test('stats count subscribers, published points and points delivered per subscriber', async (t) => {
+  const { hub } = countingHub(t)
+  t.same(hub.stats, { subscribers: 0, published: 0, delivered: 0 })
+  hub.subscribe(compileTopicFilter(['cpu.*']), fakeSubscriber())
+  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.publish([ev(1, 'cpu.a'), ev(2, 'mem.a'), ev(3, 'cpu.b')])
+  t.same(hub.stats, { subscribers: 3, published: 3, delivered: 0 })
+  hub.flush()
+  t.same(hub.stats, { subscribers: 3, published: 3, delivered: 2 + 3 + 3 })
+})
+
+t.test('the flush timer sends a tick after flushMs without a manual flush', async (t) => {
+  const hub = new Hub({ encode: encodeMetric, flushMs: 5 })
+  t.teardown(() => hub.close())
+  const sub = timedSubscriber(t)
+  hub.subscribe(compileTopicFilter([]), sub)
+  const sent = sub.next()
+  hub.publish([ev(1)])
+  hub.publish([ev(2)])
+  await sent
+  t.same(sub.chunks.map(String), [frames(ev(1), ev(2))], 'both publishes of the tick arrive in one write')
+})
+
+t.test('without flushMs the hub flushes on its own timer, not during publish', async (t) => {
+  const hub = new Hub({ encode: encodeMetric })
+  t.teardown(() => hub.close())
+  const sub = timedSubscriber(t)
+  hub.subscribe(compileTopicFilter([]), sub)
+  const sent = sub.next()
+  hub.publish([ev(1)])
+  t.equal(sub.chunks.length, 0)
+  await sent
+  t.same(sub.chunks.map(String), [frames(ev(1))])
+})
+
+t.test('after a manual flush the next publish arms a new timer', async (t) => {
+  const hub = new Hub({ encode: encodeMetric, flushMs: 5 })
+  t.teardown(() => hub.close())
+  const sub = timedSubscriber(t)
+  hub.subscribe(compileTopicFilter([]), sub)
+  hub.publish([ev(1)])
+  hub.flush()
+  const sent = sub.next()
+  hub.publish([ev(2)])
+  await sent
+  t.same(sub.chunks.map(String), [frames(ev(1)), frames(ev(2))])
+})
+
+t.test('close stops a pending flush timer', async (t) => {
+  const hub = new Hub({ encode: encodeMetric, flushMs: 1 })
+  const sub = fakeSubscriber()
+  hub.subscribe(compileTopicFilter([]), sub)
+  hub.publish([ev(1)])
+  hub.close()
+  // A later timer of a second hub: once it has fired, the closed hub's shorter one would have too.
+  const probe = new Hub({ encode: encodeMetric, flushMs: 20 })
+  t.teardown(() => probe.close())
+  const watcher = timedSubscriber(t)
+  probe.subscribe(compileTopicFilter([]), watcher)
+  const probed = watcher.next()
+  probe.publish([ev(1)])
+  await probed
+  t.equal(sub.chunks.length, 0, 'nothing was sent by the closed hub')
+  hub.flush()
+  t.equal(sub.text(), frames(ev(1)), 'queued frames are still there for a manual flush')
+})
