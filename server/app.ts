@@ -169,9 +169,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     global: false,
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
   })
+  const tokens = publishTokens(config)
   await app.register(publishRoutes, {
     publisher,
-    authorize: publishTokens(config).length === 0 ? undefined : requireToken(publishTokens(config)),
+    authorize: tokens.length === 0 ? undefined : requireToken(tokens),
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatchPoints: config.maxBatchPoints,
     rateLimitPerS: config.publishRateLimit

@@ -63,15 +63,20 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
   const heartbeat = setInterval(() => hub.broadcast(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
 
+  /** Which stream limit a new client from `address` would pass, if any. */
+  const limitReached = (address: string): string | undefined => {
+    if (registry.size >= maxClients) return `the server already serves ${maxClients} streams`
+    if (registry.countFrom(address) >= options.maxClientsPerIp) return `${address} already has ${options.maxClientsPerIp} streams open`
+    return undefined
+  }
+
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
     const afterId = resumeId(request)
-    if (registry.size >= maxClients) {
+    const full = limitReached(request.ip)
+    if (full !== undefined) {
+      // Ask for the same wait as a reconnecting EventSource would take.
       reply.header('retry-after', Math.ceil(retryMs / 1000))
-      throw new OverloadedError(`the server already serves ${maxClients} streams`)
-    }
-    if (registry.countFrom(request.ip) >= options.maxClientsPerIp) {
-      reply.header('retry-after', Math.ceil(retryMs / 1000))
-      throw new OverloadedError(`${request.ip} already has ${options.maxClientsPerIp} streams open`)
+      throw new OverloadedError(full)
     }
     const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()

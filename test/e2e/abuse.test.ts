@@ -6,7 +6,7 @@ import { encodeMetric } from '../../server/sse/sse-frame.js'
 import { startServer } from '../fixtures/child-server.js'
 import { post, startTestServer, tempDir } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
-import { waitFor } from '../helpers/wait-for.js'
+import { waitFor, within } from '../helpers/wait-for.js'
 
 const MiB = 1024 * 1024
 
@@ -54,28 +54,6 @@ async function health (url: string): Promise<{ clients: number, lastId: number }
   return await (await fetch(`${url}/healthz`)).json() as { clients: number, lastId: number }
 }
 
-/** Polls an async condition every 20 ms; rejects after `timeoutMs`. */
-async function eventually (condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-/** Resolves with `promise`, or rejects once `timeoutMs` has passed. */
-async function within<T> (promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 const mb = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`
 
 t.test('a client that never reads is cut off during a 50 MB flood, server memory stays bounded and fast readers miss nothing', async (t) => {
@@ -108,11 +86,11 @@ t.test('a client that never reads is cut off during a 50 MB flood, server memory
   }))
   stuck.on('data', (chunk: Buffer) => { stuckBytes += chunk.length })
   stuck.write('GET /api/stream HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n')
-  await within(headArrived, 5_000, 'the stuck client\'s response head')
+  await within(headArrived, 'the stuck client\'s response head', 5_000)
   t.match(stuckHead, /^HTTP\/1\.1 200 /, 'the stuck client got a stream')
 
   const fast = await Promise.all([1, 2, 3].map(async () => await open(t, `${server.url}/api/stream`)))
-  await eventually(async () => (await health(server.url)).clients === 4, 5_000, 'four open streams')
+  await waitFor(async () => (await health(server.url)).clients === 4, 5_000, 'four open streams')
 
   const rssBefore = rssBytes(pid)
   let rssMax = rssBefore
@@ -152,7 +130,7 @@ t.test('a client that never reads is cut off during a 50 MB flood, server memory
   for (let b = 0; b < batches; b++) {
     // The fast readers share this process with the publisher; letting them stay within two batches
     // keeps "fast" true however loaded the machine is, while the stuck client falls behind for good.
-    await eventually(async () => Math.min(...batchesRead) >= b - 1, 60_000, `the fast readers to take batch ${b - 1}`)
+    await waitFor(async () => Math.min(...batchesRead) >= b - 1, 60_000, `the fast readers to take batch ${b - 1}`)
     const ack = await post(server.url, pointsOf(b * BATCH))
     const body = ack.body as { firstId: number, lastId: number }
     if (ack.status !== 202 || body.firstId !== acked + 1 || body.lastId !== acked + BATCH) {
@@ -170,10 +148,10 @@ t.test('a client that never reads is cut off during a 50 MB flood, server memory
   }
 
   // Once cut off, the stuck client stops counting; reading again, it finds the end of the stream.
-  await t.resolves(eventually(async () => (await health(server.url)).clients === 3, 10_000, 'the stuck stream to close'),
+  await t.resolves(waitFor(async () => (await health(server.url)).clients === 3, 10_000, 'the stuck stream to close'),
     'the server cut the stuck client off (/healthz clients 4 → 3)')
   stuck.resume()
-  await t.resolves(within(stuckClosed, 10_000, 'the stuck socket closing'), 'the stuck socket sees the server close it')
+  await t.resolves(within(stuckClosed, 'the stuck socket closing', 10_000), 'the stuck socket sees the server close it')
   t.ok(stuckBytes < streamedBytes / 2, `the stuck client received only part of the flood (${mb(stuckBytes)} of ${mb(streamedBytes)})`)
 
   sample()

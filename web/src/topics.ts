@@ -1,6 +1,9 @@
+import { compileTopicFilter } from '../../server/core/topic-filter.js'
+
 /**
  * The `?metrics=` page parameter: which metric globs this board shows. The server filters
- * the stream with the same globs; the catalog is filtered here with {@link compileGlobs}.
+ * the stream with the same globs; the catalog is filtered here with the same matcher,
+ * imported from server/core so both sides agree on what a glob means.
  */
 
 /** Reads the comma-separated globs of `?metrics=` from a query string; empty means all. */
@@ -11,8 +14,5 @@ export function parseTopics (search: string): string[] {
 
 /** Compiles globs (`*` matches any run of characters, dots included) into one predicate; none matches all. */
 export function compileGlobs (globs: readonly string[]): (metric: string) => boolean {
-  if (globs.length === 0 || globs.includes('*')) return () => true
-  const escape = (glob: string): string => glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')
-  const pattern = new RegExp(`^(?:${globs.map(escape).join('|')})$`)
-  return (metric) => pattern.test(metric)
+  return compileTopicFilter(globs).matches
 }

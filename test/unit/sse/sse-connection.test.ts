@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import t, { type Test } from 'tap'
 import { DEFAULT_MAX_QUEUED_BYTES, SseConnection, type CloseReason } from '../../../server/sse/sse-connection.js'
+import { within } from '../../helpers/wait-for.js'
 
 const TEN = '0123456789'
 
@@ -27,19 +28,6 @@ function harness (t: Test, maxQueuedBytes: number | undefined, highWaterMark = 1
   const closeEvent = new Promise<void>((resolve) => out.once('close', () => resolve()))
   t.teardown(() => { out.destroy() })
   return { out, connection, reasons, closeEvent }
-}
-
-/** Rejects if `promise` has not settled within `ms`, so a hang fails the test. */
-async function within<T> (promise: Promise<T>, what: string, ms = 1000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** Everything the PassThrough emits until it ends. */
