@@ -5,6 +5,7 @@ import Database from 'better-sqlite3'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
+import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
 import { MetricLimitError, StoreOpenError, StoreWriteError } from './store-errors.js'
 
@@ -81,6 +82,8 @@ function byName (a: MetricSummary, b: MetricSummary): number {
 export class SqliteEventLog implements EventLog {
   readonly #db: Database.Database
   readonly #path: string
+  /** Gives up the process lock on the store. */
+  readonly #release: () => void
   readonly #maxPoints: number
   readonly #maxMetrics: number
   readonly #retentionMs: number
@@ -107,19 +110,23 @@ export class SqliteEventLog implements EventLog {
   static open (options: SqliteEventLogOptions): SqliteEventLog {
     const path = join(options.dataDir, options.fileName ?? DEFAULT_FILE_NAME)
     let db: Database.Database | undefined
+    let release: (() => void) | undefined
     try {
       mkdirSync(options.dataDir, { recursive: true })
+      release = acquireProcessLock(`${path}.lock`)
       db = new Database(path)
       applySchema(db)
-      return new SqliteEventLog(db, path, options)
+      return new SqliteEventLog(db, path, release, options)
     } catch (err) {
       db?.close()
+      release?.()
       throw new StoreOpenError(path, err)
     }
   }
 
-  private constructor (db: Database.Database, path: string, options: SqliteEventLogOptions) {
+  private constructor (db: Database.Database, path: string, release: () => void, options: SqliteEventLogOptions) {
     this.#db = db
+    this.#release = release
     this.#path = path
     this.#maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
     this.#maxMetrics = options.maxMetrics ?? DEFAULT_MAX_METRICS
@@ -237,6 +244,7 @@ export class SqliteEventLog implements EventLog {
     this.#flush()
     this.#closed = true
     this.#db.close()
+    this.#release()
   }
 
   /** Runs a PRAGMA on the connection, for diagnostics (`page_count`, `wal_checkpoint(TRUNCATE)`, …). */

@@ -4,6 +4,9 @@ import type { EventId } from '../core/event.js'
 /** Default bound on bytes queued for one client before it is cut off: 1 MiB. */
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024
 
+/** Time a closed stream is given to take its last bytes before its socket is destroyed, in ms. */
+const CLOSE_LINGER_MS = 1000
+
 /** Why a stream ended; counted in self-metrics. */
 export type CloseReason = 'client' | 'slow-consumer' | 'shutdown' | 'error'
 
@@ -91,7 +94,11 @@ export class SseConnection {
     if (this.#closed) return
     this.#closed = true
     this.#wake?.()
-    if (!this.#out.destroyed) this.#out.end(farewell)
+    if (!this.#out.destroyed) {
+      this.#out.end(farewell)
+      // A client that never closes its side would keep a shutting-down server waiting.
+      setTimeout(() => this.#out.destroy(), CLOSE_LINGER_MS).unref()
+    }
     this.#onClose(reason)
   }
 }

@@ -87,3 +87,15 @@ t.test('start-up fails with one clear line on an unusable DATA_DIR', async (t) =
   t.equal(bad.code, 1)
   t.match(bad.stderr, /^pulseboard: cannot open event store .*pulseboard\.db: .*\n$/)
 })
+
+t.test('a second server on the same DATA_DIR refuses to start while the first runs', async (t) => {
+  const dataDir = tempDir(t)
+  const first = await startServer(t, args, { DATA_DIR: dataDir })
+  const second = await runServer(args, { DATA_DIR: dataDir })
+  t.equal(second.code, 1)
+  t.match(second.stderr, new RegExp(`^pulseboard: cannot open event store .*in use by another Pulseboard process \\(pid ${first.process.pid}\\).*\\n$`))
+  first.process.kill('SIGTERM')
+  await first.exited
+  const third = await startServer(t, args, { DATA_DIR: dataDir })
+  t.equal((await fetch(`${third.url}/healthz`)).status, 200, 'once the first has stopped, the store opens again')
+})
