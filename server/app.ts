@@ -1,25 +1,37 @@
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
-import { publishTokens, type Config } from './config.js'
+import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
 import type { EventLog } from './log/event-log.js'
 import { DurableEventLog } from './log/durable-event-log.js'
 import { requireToken } from './plugins/auth.js'
+import { requireReader } from './plugins/read-access.js'
+import { SessionCookies } from './plugins/session-cookies.js'
 import { Publisher } from './publisher.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { publishRoutes } from './routes/publish.js'
+import { sessionRoutes } from './routes/session.js'
 import { streamRoutes } from './routes/stream.js'
 import { webRoutes } from './routes/web.js'
 import { startSelfMetrics } from './sources/self-metrics.js'
 import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
+import { readTlsFiles } from './tls-files.js'
+
+/**
+ * The app over plain HTTP/1.1, or over TLS with HTTP/2 and HTTP/1.1, so a raw
+ * request is either kind. Fastify types an instance by its server kind; this
+ * is the one type that is true of both.
+ */
+export type PulseboardApp = FastifyInstance<Server | Http2SecureServer, IncomingMessage | Http2ServerRequest, ServerResponse | Http2ServerResponse>
 
 export interface AppDeps {
   /** The event log; SQLite under `config.dataDir` by default. */
@@ -112,20 +124,31 @@ function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
-/** Creates the app with every route registered, in order, in plain sight. */
-export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+/** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
+function createFastify (config: Config): PulseboardApp {
+  const options = {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
     // A client that trickles its request (slowloris) is dropped with 408. Node only honours the
     // limit when the server is created with it, and checks every second rather than every 30 s.
     requestTimeout: config.requestTimeoutMs,
-    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) },
     // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
     clientErrorHandler: onClientError
-  })
+  }
+  const tls = readTlsFiles(config)
+  // Widening casts: handlers written for either kind of request serve both (see PulseboardApp).
+  if (tls === undefined) {
+    return Fastify({ ...options, http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) } }) as PulseboardApp
+  }
+  // HTTP/2 lifts browsers' six-connections-per-host limit; allowHTTP1 keeps curl --http1.1 and older clients working.
+  return Fastify({ ...options, http2: true, https: { allowHTTP1: true, ...tls } }) as PulseboardApp
+}
+
+/** Creates the app with every route registered, in order, in plain sight. */
+export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
+  const app = createFastify(config)
   const log = deps.log ?? DurableEventLog.open({
     dataDir: config.dataDir,
     windowSize: config.windowSize,
@@ -169,6 +192,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     global: false,
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
   })
+  const readers = readTokens(config)
+  const sessions = readers.length === 0 ? undefined : new SessionCookies({ tokens: readers })
+  if (sessions !== undefined) {
+    // Before every route, so a route added later is protected unless it is listed as open.
+    app.addHook('onRequest', requireReader({ tokens: readers, sessions }))
+    await app.register(sessionRoutes, { sessions })
+  }
   const tokens = publishTokens(config)
   await app.register(publishRoutes, {
     publisher,
@@ -180,7 +210,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
   await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId() })
-  if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot })
+  if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })
   if (config.selfMetrics) {
     const stop = startSelfMetrics({
       publish: async (points) => await publisher.publish(points),

@@ -37,6 +37,12 @@ export interface Config {
   readonly dataDir: string
   /** Bearer token required to publish, or several separated by commas (rotation); absent means anyone may publish. Default none. */
   readonly publishToken?: string
+  /** Bearer token required to read (dashboard, stream, read APIs), or several separated by commas; absent means anyone may read. Default none. */
+  readonly readToken?: string
+  /** Path of the PEM certificate (chain) for HTTPS with HTTP/2; set together with `tlsKey`. Default none (plain HTTP). */
+  readonly tlsCert?: string
+  /** Path of the PEM private key for `tlsCert`. Default none. */
+  readonly tlsKey?: string
   /** Allow publishing without a token on a non-loopback HOST. Default false. */
   readonly allowAnonymousPublish: boolean
   /** Interval between SSE keep-alive comments, in ms. Default 15000. */
@@ -111,6 +117,9 @@ const SETTINGS: readonly Setting[] = [
   setting('host', 'HOST', text, DEFAULT_HOST, 'interface to listen on'),
   setting('dataDir', 'DATA_DIR', text, DEFAULT_DATA_DIR, 'directory for stored data'),
   setting('publishToken', 'PUBLISH_TOKEN', text, undefined, 'bearer token required to publish; several, comma-separated, for rotation (default: none)'),
+  setting('readToken', 'READ_TOKEN', text, undefined, 'bearer token (or the login page) required to read; several, comma-separated, for rotation (default: none)'),
+  setting('tlsCert', 'TLS_CERT', text, undefined, 'PEM certificate file: serve HTTPS with HTTP/2 (and HTTP/1.1); needs TLS_KEY'),
+  setting('tlsKey', 'TLS_KEY', text, undefined, 'PEM private key file for TLS_CERT'),
   setting('allowAnonymousPublish', 'ALLOW_ANONYMOUS_PUBLISH', bool, false, 'allow publishing without a token on a non-loopback HOST'),
   setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
   setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
@@ -164,12 +173,28 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
     if (value !== undefined) config[entry.key] = value
   }
   // Every SETTINGS row has been read through a parser typed for its key, so the record is a Config.
-  return checkExposure(Object.freeze(config) as unknown as Config)
+  return checkTls(checkExposure(Object.freeze(config) as unknown as Config))
+}
+
+function splitTokens (list: string | undefined): string[] {
+  return (list ?? '').split(',').map((token) => token.trim()).filter((token) => token.length > 0)
 }
 
 /** The tokens in PUBLISH_TOKEN: one, or several separated by commas. */
 export function publishTokens (config: Pick<Config, 'publishToken'>): string[] {
-  return (config.publishToken ?? '').split(',').map((token) => token.trim()).filter((token) => token.length > 0)
+  return splitTokens(config.publishToken)
+}
+
+/** The tokens in READ_TOKEN: one, or several separated by commas; none means reading is open. */
+export function readTokens (config: Pick<Config, 'readToken'>): string[] {
+  return splitTokens(config.readToken)
+}
+
+/** A certificate without its key (or the reverse) is a half-done deployment: refuse it. */
+function checkTls (config: Config): Config {
+  if ((config.tlsCert === undefined) === (config.tlsKey === undefined)) return config
+  const missing = config.tlsCert === undefined ? 'TLS_CERT' : 'TLS_KEY'
+  throw new ConfigError(missing, `${missing} must be set too: HTTPS needs both TLS_CERT (certificate file) and TLS_KEY (private key file)`)
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i

@@ -1,5 +1,5 @@
-// Builds the dashboard into web/dist: bundles src/main.ts with esbuild and copies the
-// static files. Run from anywhere: paths are relative to this file.
+// Builds the dashboard into web/dist: bundles src/main.ts and the sign-in page's
+// src/login.ts with esbuild and copies the static files. Run from anywhere: paths are relative to this file.
 import { build } from 'esbuild'
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url'
 
 const webDir = dirname(fileURLToPath(import.meta.url))
 const distDir = join(webDir, 'dist')
-const staticFiles = ['index.html', 'styles.css', 'favicon.svg']
+const staticFiles = ['index.html', 'styles.css', 'favicon.svg', 'login.html', 'login.css']
 
 await rm(distDir, { recursive: true, force: true })
 await mkdir(distDir, { recursive: true })
 await build({
-  entryPoints: [join(webDir, 'src', 'main.ts')],
-  outfile: join(distDir, 'main.js'),
+  entryPoints: ['main', 'login'].map((name) => join(webDir, 'src', `${name}.ts`)),
+  outdir: distDir,
   bundle: true,
   format: 'esm',
   platform: 'browser',

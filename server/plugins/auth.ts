@@ -9,25 +9,39 @@ function digest (text: string): Buffer {
 }
 
 /** The token a request presents as `Authorization: Bearer <token>`, if any. */
-function presentedToken (request: FastifyRequest): string | undefined {
+export function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   return header === undefined ? undefined : BEARER.exec(header)?.[1]
 }
 
 /**
+ * Returns a function that finds which of `tokens` a presented token is, or
+ * undefined. Every candidate is compared, as SHA-256 digests of equal length
+ * in constant time, so timing reveals neither which token matched nor how
+ * much of one did.
+ */
+export function tokenMatcher (tokens: readonly string[]): (presented: string) => string | undefined {
+  const expected = tokens.map((token) => ({ token, digest: digest(token) }))
+  return (presented) => {
+    const candidate = digest(presented)
+    let matched: string | undefined
+    for (const { token, digest } of expected) {
+      if (timingSafeEqual(digest, candidate)) matched = token
+    }
+    return matched
+  }
+}
+
+/**
  * An onRequest hook that admits a request only with one of `tokens` (several
  * allow rotation without downtime). Runs before the body is read, so an
- * anonymous client cannot make the server parse anything. Digests of equal
- * length are compared in constant time, so timing reveals nothing about a token.
+ * anonymous client cannot make the server parse anything.
  */
 export function requireToken (tokens: readonly string[]): onRequestAsyncHookHandler {
-  const expected = tokens.map(digest)
+  const match = tokenMatcher(tokens)
   return async (request) => {
-    const token = presentedToken(request)
+    const token = bearerToken(request)
     if (token === undefined) throw new UnauthorizedError('send Authorization: Bearer <token>')
-    const presented = digest(token)
-    let valid = false
-    for (const candidate of expected) valid = timingSafeEqual(candidate, presented) || valid
-    if (!valid) throw new UnauthorizedError('the token is not valid')
+    if (match(token) === undefined) throw new UnauthorizedError('the token is not valid')
   }
 }

@@ -1,4 +1,8 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server } from 'node:http'
+import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
+import type { Socket } from 'node:net'
+import type { Writable } from 'node:stream'
+import type { FastifyPluginAsync } from 'fastify'
 import type { EventId } from '../core/event.js'
 import { compileTopicFilter, parseTopicList } from '../core/topic-filter.js'
 import { OverloadedError, QueryInvalidError } from '../errors.js'
@@ -49,16 +53,43 @@ const querystring = {
  * Last-Event-ID from the header, or from the query for curl. The header wins:
  * EventSource reconnects to the same URL and only updates the header.
  */
-function resumeId (request: FastifyRequest<{ Querystring: StreamQuery }>): EventId | undefined {
-  const header = request.headers['last-event-id']
-  const raw = (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId
+function resumeId (headers: IncomingHttpHeaders, query: StreamQuery): EventId | undefined {
+  const header = headers['last-event-id']
+  const raw = (Array.isArray(header) ? header[0] : header) ?? query.lastEventId
   if (raw === undefined || raw === '') return undefined
   if (!RESUME_ID.test(raw)) throw new QueryInvalidError(`Last-Event-ID must be a non-negative integer (got "${raw.slice(0, 20)}")`)
   return Number(raw)
 }
 
-/** GET /api/stream: the live event stream, with filter and resume. */
-export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app, options) => {
+/**
+ * HTTP/1.1: the head goes straight to the socket and the body is the socket
+ * itself, delimited by closing it (see response-head.ts): the fast path for
+ * tens of thousands of subscribers.
+ */
+type ResponseHeaders = Parameters<typeof encodeResponseHead>[0]
+
+function respondHttp1 (socket: Socket, headers: ResponseHeaders): Writable {
+  socket.setNoDelay(true)
+  socket.write(encodeResponseHead(headers))
+  return socket
+}
+
+/**
+ * HTTP/2: the socket carries every stream of the session, so the head goes
+ * out as a HEADERS frame and the body is this request's own stream, which has
+ * its own flow control, buffer and reset.
+ */
+function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Writable {
+  const head: OutgoingHttpHeaders = { ':status': 200 }
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) head[name] = typeof value === 'object' ? [...value] : value
+  }
+  stream.respond(head)
+  return stream
+}
+
+/** GET /api/stream: the live event stream, with filter and resume, over HTTP/1.1 or HTTP/2. */
+export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http2SecureServer> = async (app, options) => {
   const { source, hub, registry, maxClients, retryMs } = options
   const heartbeat = setInterval(() => hub.broadcast(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
@@ -71,7 +102,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
   }
 
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
-    const afterId = resumeId(request)
+    const afterId = resumeId(request.headers, request.query)
     const full = limitReached(request.ip)
     if (full !== undefined) {
       // Ask for the same wait as a reconnecting EventSource would take.
@@ -80,13 +111,12 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
     }
     const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()
-    const { socket } = request.raw
-    socket.setNoDelay(true)
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
-    socket.write(encodeResponseHead({ ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }))
+    const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }
+    const out = 'stream' in request.raw ? respondHttp2(request.raw.stream, headers) : respondHttp1(request.raw.socket, headers)
     const { log } = request
     let subscription: { unsubscribe: () => void } | undefined
-    const connection = registry.open(socket, request.ip, (reason) => {
+    const connection = registry.open(out, request.ip, (reason) => {
       subscription?.unsubscribe()
       log.debug({ reason }, 'stream closed')
     })

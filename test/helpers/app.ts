@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
-import { buildApp, type AppDeps } from '../../server/app.js'
+import { buildApp, type AppDeps, type PulseboardApp } from '../../server/app.js'
 import { parseConfig, type Config } from '../../server/config.js'
 
 /** The built dashboard, as `npm run build` leaves it. */
@@ -26,7 +25,7 @@ export function tempDir (t: Teardown): string {
 }
 
 /** An app on a fresh SQLite file, ready for `inject`, closed when the test ends. */
-export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
+export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<PulseboardApp> {
   const dataDir = overrides.dataDir ?? tempDir(t)
   const app = await buildApp(testConfig({ dataDir, ...overrides }), { webRoot: WEB_ROOT, ...deps })
   t.teardown(async () => await app.close())
@@ -35,7 +34,7 @@ export async function buildTestApp (t: Teardown, overrides: Partial<Config> = {}
 }
 
 /** An app listening on 127.0.0.1 on a free port, closed when the test ends. */
-export async function startTestServer (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<{ app: FastifyInstance, url: string }> {
+export async function startTestServer (t: Teardown, overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<{ app: PulseboardApp, url: string }> {
   const app = await buildTestApp(t, overrides, deps)
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, url }

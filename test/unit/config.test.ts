@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, DEFAULT_PORT, configHelp, parseConfig, publishTokens } from '../../server/config.js'
+import { ConfigError, DEFAULT_PORT, configHelp, parseConfig, publishTokens, readTokens } from '../../server/config.js'
 
 /** Runs parseConfig and returns the ConfigError it throws; throws (failing the test) when it does not. */
 function configError (argv: string[], env: Record<string, string | undefined> = {}): ConfigError {
@@ -55,6 +55,9 @@ t.test('reads every setting from the environment', async (t) => {
     REQUEST_TIMEOUT_MS: '1000',
     CORS_ORIGINS: 'https://ops.example.com, http://localhost:5173',
     PUBLISH_TOKEN: 's3cret-token',
+    READ_TOKEN: 'reader-token',
+    TLS_CERT: '/etc/pulseboard/cert.pem',
+    TLS_KEY: '/etc/pulseboard/key.pem',
     HEARTBEAT_MS: '1000',
     LOG_LEVEL: 'debug',
     BODY_LIMIT_BYTES: '2048',
@@ -77,6 +80,9 @@ t.test('reads every setting from the environment', async (t) => {
     host: '0.0.0.0',
     dataDir: '/var/lib/pulseboard',
     publishToken: 's3cret-token',
+    readToken: 'reader-token',
+    tlsCert: '/etc/pulseboard/cert.pem',
+    tlsKey: '/etc/pulseboard/key.pem',
     heartbeatMs: 1000,
     logLevel: 'debug',
     bodyLimitBytes: 2048,
@@ -190,7 +196,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--self-metrics, --no-self-metrics +SELF_METRICS +.*\(default true\)/)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
-  const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
+  const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'READ_TOKEN', 'TLS_CERT', 'TLS_KEY', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
     'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
@@ -212,6 +218,19 @@ t.test('a non-loopback HOST needs a publish token unless anonymous publishing is
 t.test('PUBLISH_TOKEN may list several tokens for rotation', async (t) => {
   t.same(publishTokens(parseConfig([], { PUBLISH_TOKEN: 'old-token-1, new-token-2' })), ['old-token-1', 'new-token-2'])
   t.same(publishTokens(parseConfig([], {})), [])
+})
+
+t.test('READ_TOKEN may list several tokens for rotation; none leaves reading open', async (t) => {
+  t.same(readTokens(parseConfig([], { READ_TOKEN: 'reader-1 ,reader-2' })), ['reader-1', 'reader-2'])
+  t.same(readTokens(parseConfig(['--read-token', 'flag-reader'], {})), ['flag-reader'])
+  t.same(readTokens(parseConfig([], {})), [])
+  t.match(configError([], { READ_TOKEN: ' ' }), { setting: 'READ_TOKEN' }, 'blank is not a token')
+})
+
+t.test('TLS_CERT and TLS_KEY come together or not at all', async (t) => {
+  t.match(configError([], { TLS_CERT: 'cert.pem' }), { setting: 'TLS_KEY', message: /TLS_KEY must be set too/ })
+  t.match(configError(['--tls-key', 'key.pem']), { setting: 'TLS_CERT', message: /TLS_CERT must be set too/ })
+  t.match(parseConfig(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'], {}), { tlsCert: 'cert.pem', tlsKey: 'key.pem' })
 })
 
 t.test('CORS_ORIGINS takes origins only', async (t) => {

@@ -1,11 +1,11 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
+import type { PulseboardApp } from '../../../server/app.js'
 import { buildTestApp } from '../../helpers/app.js'
 
 const json = { 'content-type': 'application/json' }
 const ndjson = { 'content-type': 'application/x-ndjson' }
 
-async function publish (app: FastifyInstance, payload: string | object, headers: Record<string, string> = json): Promise<{ status: number, body: Record<string, unknown> }> {
+async function publish (app: PulseboardApp, payload: string | object, headers: Record<string, string> = json): Promise<{ status: number, body: Record<string, unknown> }> {
   const response = await app.inject({ method: 'POST', url: '/api/events', headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) })
   return { status: response.statusCode, body: response.json() }
 }

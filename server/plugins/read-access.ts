@@ -1,0 +1,50 @@
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import { UnauthorizedError } from '../errors.js'
+import { bearerToken, tokenMatcher } from './auth.js'
+import type { SessionCookies } from './session-cookies.js'
+
+/** Where a browser without a session is sent. */
+export const LOGIN_PATH = '/login'
+
+/**
+ * Routes anyone may use while READ_TOKEN is set: health for load balancers, the
+ * login page with what it loads, the session endpoints, and publishing (which
+ * has PUBLISH_TOKEN). Everything else, including routes added later, needs access.
+ */
+const OPEN_ROUTES: ReadonlySet<string> = new Set([
+  '/healthz', LOGIN_PATH, '/login.js', '/login.css', '/styles.css', '/favicon.svg', '/api/session', '/api/events'
+])
+
+export interface ReadAccessOptions {
+  /** The read tokens accepted as `Authorization: Bearer <token>`. */
+  readonly tokens: readonly string[]
+  /** Verifies the browsers' session cookies. */
+  readonly sessions: Pick<SessionCookies, 'verify'>
+}
+
+/** A browser navigating to a page (not a script, not the API) is better served by the login page than by a 401. */
+function wantsPage (request: FastifyRequest): boolean {
+  return request.method === 'GET' && !request.url.startsWith('/api/') && request.headers.accept?.includes('text/html') === true
+}
+
+/**
+ * An onRequest hook that admits a request to a read route only with a read
+ * token as a bearer token or a valid session cookie. A wrong bearer token is
+ * refused even when a cookie is valid too, so a script learns its token is bad.
+ * CORS preflights carry no credentials by design, so they pass.
+ */
+export function requireReader (options: ReadAccessOptions): onRequestAsyncHookHandler {
+  const match = tokenMatcher(options.tokens)
+  const { sessions } = options
+  return async (request, reply) => {
+    if (request.method === 'OPTIONS' || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
+    const token = bearerToken(request)
+    if (token !== undefined) {
+      if (match(token) === undefined) throw new UnauthorizedError('the token is not valid')
+      return
+    }
+    if (sessions.verify(request.headers.cookie)) return
+    if (wantsPage(request)) return reply.redirect(LOGIN_PATH, 302)
+    throw new UnauthorizedError(`send Authorization: Bearer <read token>, or sign in at ${LOGIN_PATH}`)
+  }
+}
