@@ -1,37 +1,18 @@
-import { execFileSync } from 'node:child_process'
-import { statSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { buildTestApp, post, startTestServer, WEB_ROOT } from '../helpers/app.js'
+import { buildTestApp, post, startTestServer } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
+import { ensureWebBuild } from '../helpers/web-build.js'
 
 const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url))
 const WAIT_MS = 10_000
 const SELF_METRICS = ['clients', 'points_in_per_s', 'points_out_per_s', 'rss_mib', 'event_loop_p99_ms', 'cpu_percent']
   .map((name) => `pulseboard.${name}`)
 
-async function newestSourceMs (dir: string): Promise<number> {
-  let newest = 0
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && !entry.parentPath.includes('dist')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-  }
-  return newest
-}
-
 // `npm test` builds first; a developer running this file alone gets a build when web/ changed.
-// Never rebuilt when fresh, so parallel test files serving web/dist never see it removed.
-t.before(async () => {
-  let builtMs = 0
-  try {
-    builtMs = statSync(join(WEB_ROOT, 'main.js')).mtimeMs
-  } catch {
-    // No build yet: built below.
-  }
-  if (builtMs < await newestSourceMs(WEB_DIR)) execFileSync(process.execPath, [join(WEB_DIR, 'build.mjs')], { stdio: 'ignore' })
-})
+t.before(ensureWebBuild)
 
 const card = (metric: string): string => `.card[data-metric="${metric}"]`
 
