@@ -12,7 +12,7 @@ function readSetting (setting: string, path: string): Buffer {
   try {
     return readFileSync(path)
   } catch (err) {
-    throw new ConfigError(setting, `${setting} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+    throw new ConfigError(setting, `${setting} ${path} cannot be read (${String((err as NodeJS.ErrnoException).code)})`)
   }
 }
 

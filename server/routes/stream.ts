@@ -61,13 +61,13 @@ function resumeId (headers: IncomingHttpHeaders, query: StreamQuery): EventId | 
   return Number(raw)
 }
 
+type ResponseHeaders = Parameters<typeof encodeResponseHead>[0]
+
 /**
  * HTTP/1.1: the head goes straight to the socket and the body is the socket
  * itself, delimited by closing it (see response-head.ts): the fast path for
  * tens of thousands of subscribers.
  */
-type ResponseHeaders = Parameters<typeof encodeResponseHead>[0]
-
 function respondHttp1 (socket: Socket, headers: ResponseHeaders): Writable {
   socket.setNoDelay(true)
   socket.write(encodeResponseHead(headers))
@@ -80,11 +80,8 @@ function respondHttp1 (socket: Socket, headers: ResponseHeaders): Writable {
  * its own flow control, buffer and reset.
  */
 function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Writable {
-  const head: OutgoingHttpHeaders = { ':status': 200 }
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) head[name] = typeof value === 'object' ? [...value] : value
-  }
-  stream.respond(head)
+  // The same values Node's own response would send: numbers are sent as text, undefined ones skipped.
+  stream.respond({ ...headers as OutgoingHttpHeaders, ':status': 200 })
   return stream
 }
 

@@ -1,4 +1,7 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import { request, type IncomingHttpHeaders } from 'node:http'
+import type { ClientHttp2Session } from 'node:http2'
+import { request as httpsRequest } from 'node:https'
+import type { Readable } from 'node:stream'
 import type { StoredEvent } from '../../server/core/event.js'
 
 /** One parsed block of an event stream. */
@@ -9,6 +12,12 @@ export type SseFrame =
 
 const DEFAULT_WAIT_MS = 5000
 
+/** Options of {@link SseReader.open}. */
+export interface SseReaderOptions {
+  /** Certificate to trust for an `https:` URL (a test's self-signed one). */
+  readonly ca?: string | Buffer
+}
+
 /**
  * A client for text/event-stream over a real socket, parsing frames as the
  * WHATWG spec says (fields per line, blank line dispatches). Every wait has a
@@ -17,32 +26,47 @@ const DEFAULT_WAIT_MS = 5000
 export class SseReader {
   readonly status: number
   readonly headers: IncomingHttpHeaders
-  readonly #response: IncomingMessage
+  readonly #body: Readable
   readonly #frames: SseFrame[] = []
   readonly #waiters: Array<() => void> = []
   #buffer = ''
   #ended = false
 
-  private constructor (response: IncomingMessage) {
-    this.#response = response
-    this.status = response.statusCode ?? 0
-    this.headers = response.headers
-    response.setEncoding('utf8')
-    response.on('data', (text: string) => this.#receive(text))
-    response.on('close', () => { this.#ended = true; this.#wake() })
-    response.on('error', () => { this.#ended = true; this.#wake() })
+  /** Reads `body`, the response to an HTTP/1.1 request or an HTTP/2 stream. */
+  private constructor (body: Readable, status: number, headers: IncomingHttpHeaders) {
+    this.#body = body
+    this.status = status
+    this.headers = headers
+    body.setEncoding('utf8')
+    body.on('data', (text: string) => this.#receive(text))
+    body.on('close', () => { this.#ended = true; this.#wake() })
+    body.on('error', () => { this.#ended = true; this.#wake() })
   }
 
-  /** Opens a stream and resolves once the response headers have arrived. */
-  static async open (url: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SseReader> {
+  /** Opens a stream over HTTP/1.1 (`https:` URLs over TLS) and resolves once the response headers have arrived. */
+  static async open (url: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS, options: SseReaderOptions = {}): Promise<SseReader> {
     return await new Promise((resolve, reject) => {
-      const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (response) => {
+      const send = url.startsWith('https:') ? httpsRequest : request
+      const req = send(url, { headers: { accept: 'text/event-stream', ...headers }, ca: options.ca }, (response) => {
         req.setTimeout(0) // the wait was for the head; an open stream may be idle for long
-        resolve(new SseReader(response))
+        resolve(new SseReader(response, response.statusCode ?? 0, response.headers))
       })
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response from ${url} within ${timeoutMs} ms`)))
       req.on('error', reject)
       req.end()
+    })
+  }
+
+  /** Opens a stream as one more HTTP/2 stream on `session` and resolves once the response headers have arrived. */
+  static async openHttp2 (session: ClientHttp2Session, path: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SseReader> {
+    return await new Promise((resolve, reject) => {
+      const stream = session.request({ ':path': path, accept: 'text/event-stream', ...headers })
+      const timer = setTimeout(() => stream.destroy(new Error(`no response to ${path} within ${timeoutMs} ms`)), timeoutMs)
+      stream.once('response', (head) => {
+        clearTimeout(timer)
+        resolve(new SseReader(stream, Number(head[':status']), head))
+      })
+      stream.once('error', (err) => { clearTimeout(timer); reject(err) })
     })
   }
 
@@ -97,7 +121,7 @@ export class SseReader {
   }
 
   close (): void {
-    this.#response.destroy()
+    this.#body.destroy()
   }
 
   #receive (text: string): void {

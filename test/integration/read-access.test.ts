@@ -26,6 +26,8 @@ t.test('with READ_TOKEN, the read APIs need a read token or a session', async (t
   t.equal((await app.inject({ url: '/api/metrics', headers: { authorization: `Bearer ${READER}` } })).statusCode, 200)
   t.equal((await app.inject({ url: '/api/metrics/cpu/history', headers: { authorization: `bearer ${READER}` } })).statusCode, 404, 'admitted, then no such metric')
   t.equal((await app.inject({ url: '/api/metrics', headers: { cookie: `${SESSION_COOKIE}=v1.9999999999999.${'A'.repeat(43)}` } })).statusCode, 401, 'a forged cookie')
+  t.equal((await app.inject({ url: '/api/nothing-here' })).statusCode, 401, 'an unknown path reveals nothing without access')
+  t.equal((await app.inject({ url: '/api/nothing-here', headers: { authorization: `Bearer ${READER}` } })).statusCode, 404)
 })
 
 t.test('several read tokens are accepted at once, for rotation', async (t) => {

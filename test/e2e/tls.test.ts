@@ -1,0 +1,146 @@
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
+import t, { type Test } from 'tap'
+import type { StoredEvent } from '../../server/core/event.js'
+import { runServer } from '../fixtures/child-server.js'
+import { startTestServer } from '../helpers/app.js'
+import { SseReader } from '../helpers/sse-reader.js'
+import { selfSignedCertificate, type TestCertificate } from '../helpers/tls.js'
+import { waitFor, within } from '../helpers/wait-for.js'
+
+const WAIT_MS = 5000
+
+const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
+
+async function startTlsServer (t: Test, overrides: Parameters<typeof startTestServer>[1] = {}): Promise<{ url: string, certificate: TestCertificate } & Awaited<ReturnType<typeof startTestServer>>> {
+  const certificate = selfSignedCertificate(t)
+  const server = await startTestServer(t, { tlsCert: certificate.certPath, tlsKey: certificate.keyPath, ...overrides })
+  return { ...server, certificate }
+}
+
+const MiB = 1024 * 1024
+
+/**
+ * An HTTP/2 session to `url` that trusts the test's certificate, closed when the test ends.
+ * `windowBytes` is the flow-control window it grants; Node's default is 64 KiB, browsers grant megabytes.
+ */
+async function session (t: Test, url: string, certificate: TestCertificate, windowBytes?: number): Promise<ClientHttp2Session> {
+  const client = connect(url, { ca: certificate.cert, settings: windowBytes === undefined ? {} : { initialWindowSize: windowBytes } })
+  t.teardown(() => client.destroy())
+  await within(new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject)), 'the HTTP/2 connection', WAIT_MS)
+  if (windowBytes !== undefined) client.setLocalWindowSize(windowBytes)
+  return client
+}
+
+/** One request on an HTTP/2 session; resolves with the status, headers and body text. */
+async function request (client: ClientHttp2Session, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number, headers: IncomingHttpHeaders, text: string }> {
+  const done = new Promise<{ status: number, headers: IncomingHttpHeaders, text: string }>((resolve, reject) => {
+    const stream = client.request({ ':method': method, ':path': path, ...headers })
+    let head: IncomingHttpHeaders = {}
+    let text = ''
+    stream.setEncoding('utf8')
+    stream.on('response', (received) => { head = received })
+    stream.on('data', (chunk: string) => { text += chunk })
+    stream.on('end', () => resolve({ status: Number(head[':status']), headers: head, text }))
+    stream.on('error', reject)
+    stream.end(body)
+  })
+  return await within(done, `${method} ${path}`, WAIT_MS)
+}
+
+async function publish (client: ClientHttp2Session, points: unknown): Promise<{ firstId: number, lastId: number }> {
+  const answer = await request(client, 'POST', '/api/events', { 'content-type': 'application/json' }, JSON.stringify(points))
+  if (answer.status !== 202) throw new Error(`publish answered ${answer.status}: ${answer.text}`)
+  return JSON.parse(answer.text) as { firstId: number, lastId: number }
+}
+
+async function openHttp2 (t: Test, client: ClientHttp2Session, path: string, headers: Record<string, string> = {}): Promise<SseReader> {
+  const reader = await SseReader.openHttp2(client, path, headers)
+  t.teardown(() => reader.close())
+  return reader
+}
+
+const points = (metric: string, count: number): Array<{ metric: string, value: number }> =>
+  Array.from({ length: count }, (_, i) => ({ metric, value: i }))
+
+t.test('over HTTP/2, several streams on one session all receive live points', async (t) => {
+  const { url, certificate } = await startTlsServer(t)
+  t.match(url, /^https:\/\/127\.0\.0\.1:\d+$/)
+  const client = await session(t, url, certificate)
+  t.equal(client.alpnProtocol, 'h2', 'HTTP/2 negotiated by ALPN')
+  const readers = await Promise.all([
+    openHttp2(t, client, '/api/stream'),
+    openHttp2(t, client, '/api/stream?metrics=cpu.*'),
+    openHttp2(t, client, '/api/stream?metrics=cpu.*,mem')
+  ])
+  for (const reader of readers) {
+    t.equal(reader.status, 200)
+    t.equal(reader.headers['content-type'], 'text/event-stream; charset=utf-8')
+    t.equal(reader.headers['x-accel-buffering'], 'no')
+    t.match(reader.headers['content-security-policy'], /default-src 'self'/, 'the security headers come along')
+    t.same(await reader.next(), { kind: 'retry', ms: 3000 })
+  }
+  const { firstId } = await publish(client, [{ metric: 'cpu.user', value: 1 }, { metric: 'mem', value: 2 }, { metric: 'disk', value: 3 }])
+  t.same(ids(await readers[0]!.metrics(3)), [firstId, firstId + 1, firstId + 2])
+  t.same(ids(await readers[1]!.metrics(1)), [firstId])
+  t.same(ids(await readers[2]!.metrics(2)), [firstId, firstId + 1])
+  const health = await request(client, 'GET', '/healthz')
+  t.match(JSON.parse(health.text), { clients: 3 }, 'three streams, one connection')
+})
+
+t.test('over HTTP/2, Last-Event-ID resumes with exactly the missed points, then live', async (t) => {
+  const { url, certificate } = await startTlsServer(t)
+  const client = await session(t, url, certificate)
+  const { firstId } = await publish(client, points('cpu', 5))
+  const reader = await openHttp2(t, client, '/api/stream', { 'last-event-id': String(firstId + 1) })
+  t.same(ids(await reader.metrics(3)), [firstId + 2, firstId + 3, firstId + 4], 'the missed points')
+  const live = await publish(client, points('cpu', 1))
+  t.same(ids(await reader.metrics(1)), [live.firstId], 'then live, with no gap or duplicate')
+})
+
+t.test('an HTTPS HTTP/1.1 client reads the stream on the same port', async (t) => {
+  const { url, certificate } = await startTlsServer(t)
+  const reader = await SseReader.open(`${url}/api/stream`, {}, WAIT_MS, { ca: certificate.cert })
+  t.teardown(() => reader.close())
+  t.equal(reader.status, 200)
+  t.equal(reader.headers.connection, 'close', 'the HTTP/1.1 fast path: the raw head, delimited by closing')
+  const client = await session(t, url, certificate)
+  const { firstId } = await publish(client, points('cpu', 2))
+  t.same(ids(await reader.metrics(2)), [firstId, firstId + 1])
+})
+
+t.test('a slow HTTP/2 reader is cut off at the byte bound while a fast one on another connection gets everything', async (t) => {
+  const { url, app, certificate } = await startTlsServer(t, { maxClientBufferBytes: 65_536 })
+  const slowClient = await session(t, url, certificate)
+  const slow = slowClient.request({ ':path': '/api/stream' })
+  t.teardown(() => slow.destroy())
+  // Never read: HTTP/2 flow control stops the server's sends once the window is full, and the rest queues on the server.
+  await within(new Promise((resolve) => slow.once('response', resolve)), 'the slow stream\'s head', WAIT_MS)
+  // Like a browser's: a client that reads promptly is never held back by its own window.
+  const fastClient = await session(t, url, certificate, 16 * MiB)
+  const fast = await openHttp2(t, fastClient, '/api/stream')
+  const publisher = await session(t, url, certificate)
+  let lastId = 0
+  const metric = 'flood.' + 'x'.repeat(180)
+  for (let batch = 0; batch < 50 && app.pulseboard.registry.closeCounts['slow-consumer'] === 0; batch++) {
+    lastId = (await publish(publisher, points(metric, 200))).lastId
+  }
+  await waitFor(() => app.pulseboard.registry.closeCounts['slow-consumer'] === 1, WAIT_MS, 'the slow reader to be cut off')
+  // What reached the client before the cut is still buffered in it; reading it lets the stream end.
+  const slowClosed = new Promise<void>((resolve) => slow.once('close', resolve))
+  slow.resume()
+  await within(slowClosed, 'the slow stream to end', WAIT_MS)
+  t.notOk(slowClient.destroyed, 'only its stream ended; its connection lives on')
+  const received = await fast.metrics(lastId, 20_000)
+  t.same(ids(received), Array.from({ length: lastId }, (_, i) => i + 1), 'the fast reader missed nothing')
+  t.equal(app.pulseboard.registry.size, 1, 'only the fast reader is left')
+})
+
+t.test('a server started with TLS files it cannot use stops with one line naming the setting', async (t) => {
+  const certificate = selfSignedCertificate(t)
+  const missing = await runServer(['--tls-cert', certificate.certPath, '--tls-key', '/nonexistent/key.pem'])
+  t.equal(missing.code, 1)
+  t.match(missing.stderr, /^pulseboard: TLS_KEY \/nonexistent\/key\.pem cannot be read \(ENOENT\)\n$/)
+  const half = await runServer(['--tls-cert', certificate.certPath])
+  t.equal(half.code, 1)
+  t.match(half.stderr, /^pulseboard: TLS_KEY must be set too.*\n$/)
+})
