@@ -1,5 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
@@ -143,7 +143,16 @@ function createFastify (config: Config): PulseboardApp {
     return Fastify({ ...options, http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs) } }) as PulseboardApp
   }
   // HTTP/2 lifts browsers' six-connections-per-host limit; allowHTTP1 keeps curl --http1.1 and older clients working.
-  return Fastify({ ...options, http2: true, https: { allowHTTP1: true, ...tls } }) as PulseboardApp
+  const app = Fastify({ ...options, http2: true, https: { allowHTTP1: true, ...tls } })
+  // Node 20 closes an HTTP/2 server only once every client has closed its connection, which a
+  // dashboard never does: ask each session to go away; it closes once its streams have ended.
+  const sessions = new Set<Http2Session>()
+  app.server.on('session', (session) => {
+    sessions.add(session)
+    session.once('close', () => sessions.delete(session))
+  })
+  app.addHook('preClose', async () => { for (const session of sessions) session.close() })
+  return app as PulseboardApp
 }
 
 /** Creates the app with every route registered, in order, in plain sight. */

@@ -144,3 +144,28 @@ t.test('a server started with TLS files it cannot use stops with one line naming
   t.equal(half.code, 1)
   t.match(half.stderr, /^pulseboard: TLS_KEY must be set too.*\n$/)
 })
+
+t.test('closing the server ends HTTP/2 streams with a final retry and lets go of their connections', async (t) => {
+  const { url, app, certificate } = await startTlsServer(t)
+  const client = await session(t, url, certificate)
+  const reader = await openHttp2(t, client, '/api/stream')
+  t.same(await reader.next(), { kind: 'retry', ms: 3000 })
+  const goaway = new Promise((resolve) => client.once('goaway', resolve))
+  await within(app.close(), 'the server to close', 3000)
+  const farewell = await reader.next()
+  t.equal(farewell.kind, 'retry', 'a final retry: with jitter, so clients do not return at once')
+  await within(goaway, 'the server to tell the client it is going away', 1000)
+})
+
+t.test('with READ_TOKEN over TLS, the session cookie is Secure and opens an HTTP/2 stream', async (t) => {
+  const { url, certificate } = await startTlsServer(t, { readToken: 'tls-reader' })
+  const client = await session(t, url, certificate)
+  const refused = await openHttp2(t, client, '/api/stream')
+  t.equal(refused.status, 401)
+  const signIn = await request(client, 'POST', '/api/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=tls-reader')
+  t.equal(signIn.status, 303)
+  const setCookie = String(signIn.headers['set-cookie'])
+  t.match(setCookie, /; HttpOnly; SameSite=Strict; Secure$/)
+  const reader = await openHttp2(t, client, '/api/stream', { cookie: setCookie.split(';')[0]! })
+  t.equal(reader.status, 200)
+})
