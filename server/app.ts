@@ -13,6 +13,7 @@ import type { EventLog } from './log/event-log.js'
 import { DurableEventLog } from './log/durable-event-log.js'
 import { requireToken } from './plugins/auth.js'
 import { requireReader } from './plugins/read-access.js'
+import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
 import { Publisher } from './publisher.js'
 import { healthRoutes } from './routes/health.js'
@@ -152,7 +153,12 @@ function createFastify (config: Config): PulseboardApp {
     session.once('close', () => sessions.delete(session))
   })
   app.addHook('preClose', async () => { for (const session of sessions) session.close() })
-  return app as PulseboardApp
+  const served = app as PulseboardApp
+  const deadline = requestDeadline(config.requestTimeoutMs)
+  served.addHook('onRequest', deadline.onRequest)
+  served.addHook('preValidation', deadline.preValidation)
+  served.addHook('onResponse', deadline.onResponse)
+  return served
 }
 
 /** Creates the app with every route registered, in order, in plain sight. */

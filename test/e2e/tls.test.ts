@@ -1,4 +1,5 @@
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
+import { connect as connectTls, type TLSSocket } from 'node:tls'
 import t, { type Test } from 'tap'
 import type { StoredEvent } from '../../server/core/event.js'
 import { runServer } from '../fixtures/child-server.js'
@@ -168,4 +169,44 @@ t.test('with READ_TOKEN over TLS, the session cookie is Secure and opens an HTTP
   t.match(setCookie, /; HttpOnly; SameSite=Strict; Secure$/)
   const reader = await openHttp2(t, client, '/api/stream', { cookie: setCookie.split(';')[0]! })
   t.equal(reader.status, 200)
+})
+
+/** A raw HTTP/1.1-over-TLS connection, ready once the handshake is done. */
+async function connectHttp1 (t: Test, url: string, certificate: TestCertificate): Promise<TLSSocket> {
+  const socket = connectTls({ host: '127.0.0.1', port: Number(new URL(url).port), ca: certificate.cert, ALPNProtocols: ['http/1.1'] })
+  t.teardown(() => socket.destroy())
+  await within(new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject)), 'the TLS handshake', WAIT_MS)
+  return socket
+}
+
+t.test('a client that trickles its request body over TLS is dropped, over HTTP/1.1 and over HTTP/2', async (t) => {
+  const { url, certificate } = await startTlsServer(t, { requestTimeoutMs: 1000 })
+  const stream = await SseReader.open(`${url}/api/stream`, {}, WAIT_MS, { ca: certificate.cert }) // open longer than the limit, untouched
+  t.teardown(() => stream.close())
+  const http1 = await connectHttp1(t, url, certificate)
+  const http1Closed = new Promise((resolve) => http1.once('close', resolve))
+  // A request answered before its body is read leaves its keep-alive connection usable past the limit.
+  const early = await connectHttp1(t, url, certificate)
+  early.setEncoding('utf8')
+  let answers = ''
+  early.on('data', (text: string) => { answers += text })
+  early.write('POST /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nhi')
+  await waitFor(() => answers.includes('PB_ERR_UNSUPPORTED_MEDIA_TYPE'), WAIT_MS, 'the 415')
+  http1.write('POST /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"metric"')
+  const client = await session(t, url, certificate)
+  const http2 = client.request({ ':method': 'POST', ':path': '/api/events', 'content-type': 'application/json', 'content-length': '40' })
+  http2.on('error', () => {}) // the reset is the expected outcome
+  http2.resume()
+  const http2Closed = new Promise((resolve) => http2.once('close', resolve))
+  http2.write('{"metric"')
+  const trickle = setInterval(() => { http1.write(' '); http2.write(' ') }, 200)
+  t.teardown(() => clearInterval(trickle))
+  await within(http1Closed, 'the server to drop the slow HTTP/1.1 sender', WAIT_MS)
+  await within(http2Closed, 'the server to reset the slow HTTP/2 stream', WAIT_MS)
+  clearInterval(trickle)
+  t.notOk(client.destroyed, 'over HTTP/2 only the stream is reset, not the connection')
+  early.write('GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n')
+  await waitFor(() => /"status":"ok"/.test(answers), WAIT_MS, 'the kept-alive connection to answer again')
+  const { firstId } = await publish(client, points('after.slowloris', 1))
+  t.same(ids(await stream.metrics(1)), [firstId], 'the server keeps serving, and the long-lived stream still receives')
 })
