@@ -202,7 +202,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     const readOnly = { origin: [...config.corsOrigins], methods: ['GET', 'HEAD'] }
     await app.register(cors, { delegator: async (request: FastifyRequest) => (request.method === 'POST' ? { origin: false } : readOnly) })
   }
-  // Per route (publish only), counted per address before the body is read.
+  // Per route (publish and sign-in), counted per address before the body is read.
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)

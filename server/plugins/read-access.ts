@@ -31,13 +31,14 @@ function wantsPage (request: FastifyRequest): boolean {
  * An onRequest hook that admits a request to a read route only with a read
  * token as a bearer token or a valid session cookie. A wrong bearer token is
  * refused even when a cookie is valid too, so a script learns its token is bad.
- * CORS preflights carry no credentials by design, so they pass.
+ * CORS preflights, which carry no credentials, are answered by @fastify/cors
+ * in an earlier hook and never reach this one.
  */
 export function requireReader (options: ReadAccessOptions): onRequestAsyncHookHandler {
   const match = tokenMatcher(options.tokens)
   const { sessions } = options
   return async (request, reply) => {
-    if (request.method === 'OPTIONS' || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
+    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
     const token = bearerToken(request)
     if (token !== undefined) {
       if (match(token) === undefined) throw new UnauthorizedError('the token is not valid')

@@ -130,3 +130,17 @@ t.test('sign-in attempts are rate limited per address', async (t) => {
   t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After')
   t.equal((await attempt('10.0.0.2')).statusCode, 401, 'another address is not affected')
 })
+
+t.test('with CORS_ORIGINS, a preflight passes without credentials and the read itself needs them', async (t) => {
+  const origin = 'https://ops.example.com'
+  const app = await buildTestApp(t, { readToken: READER, corsOrigins: [origin] })
+  const preflight = await app.inject({
+    method: 'OPTIONS', url: '/api/metrics', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' }
+  })
+  t.equal(preflight.statusCode, 204, 'browsers send preflights without credentials; @fastify/cors answers them first')
+  t.equal(preflight.headers['access-control-allow-origin'], origin)
+  t.equal((await app.inject({ url: '/api/metrics', headers: { origin } })).statusCode, 401)
+  const read = await app.inject({ url: '/api/metrics', headers: { origin, authorization: `Bearer ${READER}` } })
+  t.equal(read.statusCode, 200)
+  t.equal(read.headers['access-control-allow-origin'], origin)
+})
