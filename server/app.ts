@@ -135,7 +135,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
   })
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
-  const registry = new ConnectionRegistry({ maxQueuedBytes: config.maxClientBufferBytes })
+  const registry = new ConnectionRegistry({
+    maxQueuedBytes: config.maxClientBufferBytes,
+    onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
+  })
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
 

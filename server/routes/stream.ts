@@ -7,6 +7,7 @@ import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
 import { encodeResponseHead } from '../sse/response-head.js'
 import { encodeComment, encodeRetry } from '../sse/sse-frame.js'
+import { detachSocket } from '../sse/detach-socket.js'
 
 export interface StreamRoutesOptions {
   readonly source: ReplaySource
@@ -84,17 +85,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions> = async (app,
     socket.setNoDelay(true)
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     socket.write(encodeResponseHead({ ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }))
-    const { log } = request
-    let subscription: { unsubscribe: () => void } | undefined
-    const connection = registry.open(socket, request.ip, (reason) => {
-      subscription?.unsubscribe()
-      log.debug({ reason }, 'stream closed')
-    })
+    detachSocket(socket, reply.raw)
+    const connection = registry.open(socket, request.ip)
     connection.send(encodeRetry(retryMs))
     try {
-      subscription = await replayThenFollow(connection, { source, live: hub, filter, afterId })
+      await replayThenFollow(connection, { source, live: hub, filter, afterId })
     } catch (err) {
-      log.error({ err }, 'stream replay failed')
+      request.log.error({ err }, 'stream replay failed')
       connection.close('error')
     }
   })
