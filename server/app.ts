@@ -129,6 +129,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   const log = deps.log ?? DurableEventLog.open({
     dataDir: config.dataDir,
     windowSize: config.windowSize,
+    windowBytes: config.windowBytes,
     maxMetrics: config.maxMetrics,
     maxPoints: config.maxPoints,
     retentionMs: config.retentionMs,
