@@ -167,13 +167,17 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const log = deps.log ?? DurableEventLog.open({
     dataDir: config.dataDir,
     windowSize: config.windowSize,
+    windowBytes: config.windowBytes,
     maxMetrics: config.maxMetrics,
     maxPoints: config.maxPoints,
     retentionMs: config.retentionMs,
     onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
   })
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
-  const registry = new ConnectionRegistry({ maxQueuedBytes: config.maxClientBufferBytes })
+  const registry = new ConnectionRegistry({
+    maxQueuedBytes: config.maxClientBufferBytes,
+    onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
+  })
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
 

@@ -1,7 +1,7 @@
 import { bool, duration, int, oneOf, origins, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
-import { DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
+import { DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
 
@@ -55,6 +55,8 @@ export interface Config {
   readonly maxBatchPoints: number
   /** Points kept in memory for resume and history. Default 100000. */
   readonly windowSize: number
+  /** Approximate bytes those points may take in memory. Default 16 MiB. */
+  readonly windowBytes: number
   /** Unsent bytes allowed per stream client before it is cut off. Default 1 MiB. */
   readonly maxClientBufferBytes: number
   /** Concurrent stream clients (more → 503). Default 20000. */
@@ -126,6 +128,7 @@ const SETTINGS: readonly Setting[] = [
   setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
   setting('maxBatchPoints', 'MAX_BATCH_POINTS', int(1, 100_000), DEFAULT_MAX_BATCH_POINTS, 'most points per publish request'),
   setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'recent points kept in memory for fast resume'),
+  setting('windowBytes', 'WINDOW_BYTES', int(1_048_576, 17_179_869_184), DEFAULT_WINDOW_BYTES, 'approximate bytes those points may take in memory'),
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),

@@ -58,6 +58,23 @@ interface Group {
   frames: string[]
 }
 
+/** One subscriber's place in its filter group. */
+class GroupSubscription implements Subscription {
+  readonly #leave: (group: Group, subscriber: Subscriber) => void
+  readonly #group: Group
+  readonly #subscriber: Subscriber
+
+  constructor (leave: (group: Group, subscriber: Subscriber) => void, group: Group, subscriber: Subscriber) {
+    this.#leave = leave
+    this.#group = group
+    this.#subscriber = subscriber
+  }
+
+  unsubscribe (): void {
+    this.#leave(this.#group, this.#subscriber)
+  }
+}
+
 /**
  * Fans stored events out to subscribers. Subscribers are grouped by filter so a
  * point is matched once per distinct filter and encoded once in all; each group
@@ -104,16 +121,16 @@ export class Hub {
       group = { filter, members: new Set(), ids: [], frames: [] }
       this.#groups.set(filter.key, group)
     }
-    const { members } = group
-    members.add(subscriber)
+    group.members.add(subscriber)
     this.#subscribers++
-    return {
-      unsubscribe: () => {
-        if (!members.delete(subscriber)) return
-        this.#subscribers--
-        if (members.size === 0 && this.#groups.get(filter.key)?.members === members) this.#groups.delete(filter.key)
-      }
-    }
+    return new GroupSubscription(this.#leave, group, subscriber)
+  }
+
+  /** Shared by every subscription, so an idle client costs no closure of its own. */
+  readonly #leave = (group: Group, subscriber: Subscriber): void => {
+    if (!group.members.delete(subscriber)) return
+    this.#subscribers--
+    if (group.members.size === 0 && this.#groups.get(group.filter.key) === group) this.#groups.delete(group.filter.key)
   }
 
   /** Queues events (ascending ids) for every matching subscriber. Never waits on a subscriber. */

@@ -6,12 +6,16 @@ import { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.j
 
 /** Default number of recent events kept in memory for resume. */
 export const DEFAULT_WINDOW_SIZE = 100_000
+/** Default bound on the memory those recent events take: 4 MiB. */
+export const DEFAULT_WINDOW_BYTES = 4 * 1024 * 1024
 /** Default interval between two retention passes, in ms. */
 export const DEFAULT_PRUNE_INTERVAL_MS = 1000
 
 export interface DurableEventLogOptions extends SqliteEventLogOptions {
   /** Recent events served from memory (default 100,000). */
   readonly windowSize?: number
+  /** Approximate bytes those events may take (default 16 MiB); older ones are read from SQLite. */
+  readonly windowBytes?: number
   /** Reader threads for history and old replays (default 2). */
   readonly readThreads?: number
   /** Interval of the retention pass in ms (default 1,000); each pass is bounded in time. */
@@ -39,7 +43,7 @@ export class DurableEventLog implements EventLog {
 
   private constructor (store: SqliteEventLog, options: DurableEventLogOptions) {
     this.#store = store
-    this.#window = new RingWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, store.latestId() + 1)
+    this.#window = new RingWindow(options.windowSize ?? DEFAULT_WINDOW_SIZE, store.latestId() + 1, options.windowBytes ?? DEFAULT_WINDOW_BYTES)
     this.#pool = new ReadPool(store.path, options.readThreads)
     const onPruneError = options.onPruneError ?? (() => {})
     this.#pruneTimer = setInterval(() => {

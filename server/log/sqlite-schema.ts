@@ -27,7 +27,7 @@ export interface MetricRow extends EventRow {
  * `test/bench/ingest-sqlite.ts`. Reading `journal_mode` first also makes a file that is
  * not a database fail here, at open, rather than on the first write.
  */
-const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = OFF']
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = OFF', 'cache_size = -4000']
 
 /**
  * AUTOINCREMENT records the highest id ever used in `sqlite_sequence`, so ids are not

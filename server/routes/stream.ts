@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server } from 'node:http'
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
-import type { Socket } from 'node:net'
 import type { Writable } from 'node:stream'
 import type { FastifyPluginAsync } from 'fastify'
 import type { EventId } from '../core/event.js'
@@ -11,6 +10,7 @@ import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
 import { encodeResponseHead } from '../sse/response-head.js'
 import { encodeComment, encodeRetry } from '../sse/sse-frame.js'
+import { detachSocket } from '../sse/detach-socket.js'
 
 export interface StreamRoutesOptions {
   readonly source: ReplaySource
@@ -68,9 +68,11 @@ type ResponseHeaders = Parameters<typeof encodeResponseHead>[0]
  * itself, delimited by closing it (see response-head.ts): the fast path for
  * tens of thousands of subscribers.
  */
-function respondHttp1 (socket: Socket, headers: ResponseHeaders): Writable {
+function respondHttp1 (response: ServerResponse, headers: ResponseHeaders): Writable {
+  const { socket } = response.req
   socket.setNoDelay(true)
   socket.write(encodeResponseHead(headers))
+  detachSocket(socket, response)
   return socket
 }
 
@@ -110,18 +112,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
     reply.hijack()
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }
-    const out = 'stream' in request.raw ? respondHttp2(request.raw.stream, headers) : respondHttp1(request.raw.socket, headers)
-    const { log } = request
-    let subscription: { unsubscribe: () => void } | undefined
-    const connection = registry.open(out, request.ip, (reason) => {
-      subscription?.unsubscribe()
-      log.debug({ reason }, 'stream closed')
-    })
+    const out = 'stream' in reply.raw ? respondHttp2(reply.raw.stream, headers) : respondHttp1(reply.raw, headers)
+    const connection = registry.open(out, request.ip)
     connection.send(encodeRetry(retryMs))
     try {
-      subscription = await replayThenFollow(connection, { source, live: hub, filter, afterId })
+      await replayThenFollow(connection, { source, live: hub, filter, afterId })
     } catch (err) {
-      log.error({ err }, 'stream replay failed')
+      request.log.error({ err }, 'stream replay failed')
       connection.close('error')
     }
   })

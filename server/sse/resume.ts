@@ -35,7 +35,8 @@ export interface FollowOptions {
  * long catch-up neither blocks other clients nor queues without bound. The
  * switch to live happens in the same tick as the check that replay reached
  * the newest published id, so nothing can be published in between.
- * Resolves to the live subscription, or undefined if the client left first.
+ * The connection ends the subscription when it closes. Resolves to the live
+ * subscription, or undefined if the client left first.
  */
 export async function replayThenFollow (connection: SseConnection, options: FollowOptions): Promise<{ unsubscribe: () => void } | undefined> {
   const { source, live, filter } = options
@@ -62,7 +63,9 @@ export async function replayThenFollow (connection: SseConnection, options: Foll
     if (connection.closed) return undefined
   }
   connection.lastId = cursor
-  return live.subscribe(filter, connection)
+  const subscription = live.subscribe(filter, connection)
+  connection.follow(subscription)
+  return subscription
 }
 
 function sendReset (connection: SseConnection, requestedId: EventId, oldestId: EventId): void {

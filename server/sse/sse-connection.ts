@@ -13,9 +13,20 @@ export type CloseReason = 'client' | 'slow-consumer' | 'shutdown' | 'error'
 export interface SseConnectionOptions {
   /** Unsent bytes allowed before the client is cut off (default 1 MiB). */
   readonly maxQueuedBytes?: number
-  /** Called once, when the connection ends for whatever reason. */
-  readonly onClose: (reason: CloseReason) => void
+  /**
+   * Called once, when the connection ends for whatever reason. One function
+   * can serve every connection, which saves a closure per idle client.
+   */
+  readonly onClose: (connection: SseConnection, reason: CloseReason) => void
 }
+
+/** What a connection follows once it is live (a hub subscription matches by shape). */
+export interface Followed {
+  unsubscribe: () => void
+}
+
+/** A reset peer surfaces as 'error' then 'close'; the close listener cleans up. */
+function ignoreError (): void {}
 
 /**
  * One client's event stream over a writable (the raw HTTP response). Writes
@@ -28,7 +39,8 @@ export class SseConnection {
   lastId: EventId = 0
   readonly #out: Writable
   readonly #maxQueuedBytes: number
-  readonly #onClose: (reason: CloseReason) => void
+  readonly #onClose: (connection: SseConnection, reason: CloseReason) => void
+  #followed: Followed | undefined
   #closed = false
   /** Resumes a pending `whenWritable`; only the replay loop waits, so there is at most one. */
   #wake: (() => void) | undefined
@@ -38,8 +50,7 @@ export class SseConnection {
     this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
     this.#onClose = options.onClose
     out.on('close', () => this.close('client'))
-    // A reset peer surfaces as 'error' then 'close'; the close listener cleans up.
-    out.on('error', () => {})
+    out.on('error', ignoreError)
   }
 
   get closed (): boolean {
@@ -89,6 +100,12 @@ export class SseConnection {
     }
   }
 
+  /** Keeps the live subscription, to end it when the connection closes (at once if it already has). */
+  follow (followed: Followed): void {
+    if (this.#closed) followed.unsubscribe()
+    else this.#followed = followed
+  }
+
   /** Ends the stream, after `farewell` bytes if given (e.g. a final `retry:`). */
   close (reason: CloseReason, farewell?: string): void {
     if (this.#closed) return
@@ -99,6 +116,8 @@ export class SseConnection {
       // A client that never closes its side would keep a shutting-down server waiting.
       setTimeout(() => this.#out.destroy(), CLOSE_LINGER_MS).unref()
     }
-    this.#onClose(reason)
+    this.#followed?.unsubscribe()
+    this.#followed = undefined
+    this.#onClose(this, reason)
   }
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SERVER_BUNDLE } from '../fixtures/child-server.js'
+import { SERVER_BUNDLE, SERVER_NODE_FLAGS } from '../fixtures/child-server.js'
 
 /** Open files the servers need for 10,000 streams and change; also the hard limit on the bench machine. */
 export const FD_LIMIT = 20_000
@@ -76,8 +76,8 @@ export interface PulseboardOptions {
 /** The built Pulseboard bundle on CPU 0 with a fresh DATA_DIR, removed on stop. */
 export async function startPulseboard (options: PulseboardOptions): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-fanout-'))
-  const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]
-  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
+  const nodeArgs = [...SERVER_NODE_FLAGS, ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`])]
+  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--max-clients-per-ip', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs))
   try {
     const { child, port } = await spawnPinned(0, args, { DATA_DIR: dataDir }, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/)

@@ -73,14 +73,15 @@ async function startFor (scenario: Scenario, options: RunOptions): Promise<Bench
   return await startPulseboard(options.cpuProfDir === undefined ? pulseboard : { ...pulseboard, cpuProfDir: options.cpuProfDir })
 }
 
-function openPool (server: BenchServer, scenario: Scenario, workers: number): Promise<SubscriberPool> {
+function openPool (server: BenchServer, scenario: Scenario, workers: number, onStep: (connected: number) => void): Promise<SubscriberPool> {
   const groups = scenario.filterGroups
   return SubscriberPool.open({
     port: server.port,
     subscribers: scenario.subscribers,
     path: (i) => `/api/stream?metrics=${groups === undefined ? 'bench.*' : `bench.m${i % groups}`}`,
     mark: scenario.server === 'naive' ? 'data: ' : 'event: metric',
-    workers
+    workers,
+    onStep
   })
 }
 
@@ -125,8 +126,11 @@ async function measure (server: BenchServer, pool: SubscriberPool, scenario: Sce
   return { sent, expected, publishedS, elapsedS, serverCpuPublishing, serverCpu, toolCpuPublishing, stats, latencies: await pool.latencies() }
 }
 
-/** RSS of the server in MiB: at start, after the ramp (idle), at the end. */
-interface Rss { before: number, idle: number, after: number }
+/**
+ * RSS of the server in MiB: at start, once half the subscribers are in (with
+ * how many), after the ramp (idle), at the end.
+ */
+interface Rss { before: number, half: number, halfConnected: number, idle: number, after: number }
 
 function toRow (scenario: Scenario, connected: number, rss: Rss, m: Measurement): Row {
   return {
@@ -142,8 +146,11 @@ function toRow (scenario: Scenario, connected: number, rss: Rss, m: Measurement)
     'p99 ms': percentile(m.latencies, 99),
     'max ms': percentile(m.latencies, 100),
     'rss MiB': `${rss.before.toFixed(0)}→${rss.after.toFixed(0)}`,
-    // The target is in KB (1000 bytes); rssMib is in MiB (1,048,576 bytes).
-    'KB/idle sub': (((rss.idle - rss.before) * 1048.576) / connected).toFixed(2),
+    // The target is in KB (1000 bytes); rssMib is in MiB (1,048,576 bytes). Per idle subscriber is
+    // the growth over the second half of the ramp: the first streams also pay for one-off costs (code
+    // compiled, V8's young generation growing to its working size) that the next ones do not.
+    'KB/idle sub': (((rss.idle - rss.half) * 1048.576) / (connected - rss.halfConnected)).toFixed(2),
+    'KB/sub incl. start-up': (((rss.idle - rss.before) * 1048.576) / connected).toFixed(2),
     // CPU % while publishing (or idle), the drain left out; CPU per delivery includes the drain.
     'server cpu %': ((m.serverCpuPublishing / m.publishedS) * 100).toFixed(1),
     'µs/delivery': m.stats.received === 0 ? '-' : ((m.serverCpu * 1e6) / m.stats.received).toFixed(2),
@@ -161,11 +168,17 @@ export async function runScenario (scenario: Scenario, options: RunOptions): Pro
     const limit = fdLimit(server.pid)
     if (limit < scenario.subscribers + 100) throw new Error(`server fd limit ${limit} is below ${scenario.subscribers + 100}`)
     const before = rssMib(server.pid)
-    pool = await openPool(server, scenario, options.workers)
+    let half = before
+    let halfConnected = 0
+    pool = await openPool(server, scenario, options.workers, (connected) => {
+      if (halfConnected > 0 || connected < scenario.subscribers / 2) return
+      half = rssMib(server.pid)
+      halfConnected = connected
+    })
     const idle = rssMib(server.pid)
     await warmUp(server, pool, scenario, options)
     const measurement = await measure(server, pool, scenario, options)
-    return toRow(scenario, pool.connected, { before, idle, after: rssMib(server.pid) }, measurement)
+    return toRow(scenario, pool.connected, { before, half, halfConnected, idle, after: rssMib(server.pid) }, measurement)
   } finally {
     await pool?.close()
     await server.stop()

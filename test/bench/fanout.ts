@@ -5,7 +5,8 @@
  * time, warm up 2 s, publish R points/s in 10 batches/s for --seconds, drain
  * up to 5 s, then report deliveries/s, points lost (expected − received),
  * latency from each point's `ts` to its arrival (2% of clients), server RSS
- * before/after and per idle subscriber (after the ramp, before publishing),
+ * before/after and per idle subscriber (the growth over the second half of the
+ * ramp, before publishing; the whole ramp's average beside it),
  * server CPU and CPU per delivery, and the tool's own CPU.
  *
  * Filters (filters-10k): 10,000 subscribers in 100 groups, group k asking for

@@ -35,6 +35,8 @@ export interface PoolOptions {
   readonly rampBatch?: number
   /** Time allowed for one subscriber to get its response headers, in ms (default 10000). */
   readonly connectTimeoutMs?: number
+  /** Called after each ramp step with the number connected so far. */
+  readonly onStep?: (connected: number) => void
 }
 
 interface Reply { id: number, result: unknown }
@@ -97,6 +99,7 @@ export class SubscriberPool {
       // A step where nobody got in means the server refuses streams: stop rather than time out step after step.
       if (connected === 0) break
       pool.#connected += connected
+      options.onStep?.(pool.#connected)
     }
     return pool
   }

@@ -24,6 +24,7 @@ t.test('defaults', async (t) => {
     bodyLimitBytes: 1048576,
     maxBatchPoints: 10000,
     windowSize: 100000,
+    windowBytes: 4194304,
     maxClientBufferBytes: 1048576,
     maxClients: 20000,
     maxClientsPerIp: 200,
@@ -63,6 +64,7 @@ t.test('reads every setting from the environment', async (t) => {
     BODY_LIMIT_BYTES: '2048',
     MAX_BATCH_POINTS: '100000',
     WINDOW_SIZE: '100',
+    WINDOW_BYTES: '2097152',
     MAX_CLIENT_BUFFER_BYTES: '16384',
     MAX_CLIENTS: '1',
     FLUSH_MS: '1000',
@@ -88,6 +90,7 @@ t.test('reads every setting from the environment', async (t) => {
     bodyLimitBytes: 2048,
     maxBatchPoints: 100000,
     windowSize: 100,
+    windowBytes: 2097152,
     maxClientBufferBytes: 16384,
     maxClients: 1,
     maxClientsPerIp: 7,
@@ -197,7 +200,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'READ_TOKEN', 'TLS_CERT', 'TLS_KEY', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { EventId, StoredEvent } from '../../../server/core/event.js'
-import { RingWindow } from '../../../server/log/ring-window.js'
+import { approxEventBytes, RingWindow } from '../../../server/log/ring-window.js'
 
 /** Events with consecutive ids from `from` to `to`, both included. */
 function events (from: EventId, to: EventId): StoredEvent[] {
@@ -101,4 +101,38 @@ t.test('readAfter starts after afterId and stops at limit or the newest event', 
   t.same(window.readAfter(4, 0), [], 'limit 0')
   t.same(window.readAfter(4, -1), [], 'a negative limit reads nothing')
   t.same(window.readAfter(4, -100), [])
+})
+
+t.test('approxEventBytes counts the name and every tag', async (t) => {
+  const bare = approxEventBytes({ id: 1, metric: 'cpu', value: 1, ts: 0 })
+  const tagged = approxEventBytes({ id: 1, metric: 'cpu', value: 1, ts: 0, tags: { host: 'a'.repeat(100) } })
+  t.ok(bare > 3, 'more than the name alone')
+  t.ok(tagged >= bare + 104, 'a tag adds at least its key and value')
+})
+
+t.test('a byte bound drops the oldest events once the held ones pass it', async (t) => {
+  const event = (id: number): StoredEvent => ({ id, metric: 'm', value: id, ts: 0, tags: { pad: 'x'.repeat(200) } })
+  const each = approxEventBytes(event(1))
+  const window = new RingWindow(100, 1, each * 3)
+  window.push([1, 2, 3].map(event))
+  t.equal(window.oldestId(), 1, 'three fit')
+  t.equal(window.bytes, each * 3)
+  window.push([4, 5].map(event))
+  t.equal(window.oldestId(), 3, 'the two oldest went')
+  t.same(window.readAfter(0, 10).map((e) => e.id), [3, 4, 5])
+  t.notOk(window.covers(1), 'a resume from before them goes to the store')
+  t.equal(window.bytes, each * 3)
+})
+
+t.test('the newest event is held even when it alone passes the byte bound', async (t) => {
+  const window = new RingWindow(10, 1, 10)
+  window.push([{ id: 1, metric: 'a-long-metric-name', value: 1, ts: 0 }, { id: 2, metric: 'another-long-name', value: 2, ts: 0 }])
+  t.same(window.readAfter(0, 10).map((e) => e.id), [2])
+})
+
+t.test('events overwritten by the count bound leave the byte total', async (t) => {
+  const window = new RingWindow(2, 1)
+  const event = (id: number): StoredEvent => ({ id, metric: 'm', value: id, ts: 0 })
+  window.push([1, 2, 3, 4].map(event))
+  t.equal(window.bytes, 2 * approxEventBytes(event(1)))
 })

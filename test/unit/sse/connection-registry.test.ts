@@ -38,22 +38,22 @@ t.test('a new registry is empty with every close count at 0', async (t) => {
 })
 
 t.test('open tracks the connection until it closes, then calls onClose with the reason', async (t) => {
-  const registry = new ConnectionRegistry({ maxQueuedBytes: 100 })
-  const reasons: Array<[CloseReason, number]> = []
-  const connection = registry.open(stream(t), '127.0.0.1', (reason) => reasons.push([reason, registry.size]))
-  registry.open(stream(t), '127.0.0.1', () => {})
+  const reasons: Array<[CloseReason, string, number]> = []
+  const registry: ConnectionRegistry = new ConnectionRegistry({ maxQueuedBytes: 100, onClose: (reason, address) => reasons.push([reason, address, registry.size]) })
+  const connection = registry.open(stream(t), '127.0.0.1')
+  registry.open(stream(t), '127.0.0.2')
   t.equal(registry.size, 2)
   t.equal(connection.closed, false)
   connection.close('error')
-  t.same(reasons, [['error', 1]], 'onClose runs after the connection has left the registry')
+  t.same(reasons, [['error', '127.0.0.1', 1]], 'onClose runs, with the address, after the connection has left the registry')
   t.equal(registry.size, 1)
   t.same(registry.closeCounts, { client: 0, 'slow-consumer': 0, shutdown: 0, error: 1 })
 })
 
 t.test('connections get the registry bound on queued bytes', async (t) => {
-  const registry = new ConnectionRegistry({ maxQueuedBytes: 20 })
   const reasons: CloseReason[] = []
-  const connection = registry.open(stream(t), '127.0.0.1', (reason) => reasons.push(reason))
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 20, onClose: (reason) => reasons.push(reason) })
+  const connection = registry.open(stream(t), '127.0.0.1')
   connection.send('0123456789') // passes to the unread side
   connection.send(Buffer.alloc(20)) // queued 20: at the bound
   connection.send('x') // queued 21
@@ -65,10 +65,10 @@ t.test('connections get the registry bound on queued bytes', async (t) => {
 })
 
 t.test('a client going away is counted as client', async (t) => {
-  const registry = new ConnectionRegistry({ maxQueuedBytes: 100 })
-  const out = stream(t)
   const reasons: CloseReason[] = []
-  registry.open(out, '127.0.0.1', (reason) => reasons.push(reason))
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 100, onClose: (reason) => reasons.push(reason) })
+  const out = stream(t)
+  registry.open(out, '127.0.0.1')
   out.destroy()
   await closeOf(out)
   t.same(reasons, ['client'])
@@ -77,10 +77,10 @@ t.test('a client going away is counted as client', async (t) => {
 })
 
 t.test('closeAll ends every open stream with its own farewell and counts shutdowns', async (t) => {
-  const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
-  const outs = [stream(t), stream(t), stream(t)]
   const reasons: CloseReason[] = []
-  const connections = outs.map((out) => registry.open(out, '127.0.0.1', (reason) => reasons.push(reason)))
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 1000, onClose: (reason) => reasons.push(reason) })
+  const outs = [stream(t), stream(t), stream(t)]
+  const connections = outs.map((out) => registry.open(out, '127.0.0.1'))
   connections.forEach((connection, i) => { connection.lastId = i + 10 })
   connections[0]?.send('data: a\n\n')
   const farewells = outs.map(readAll)
@@ -93,8 +93,8 @@ t.test('closeAll ends every open stream with its own farewell and counts shutdow
 
 t.test('closeAll skips connections that already closed and asks no farewell for them', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
-  const gone = registry.open(stream(t), '127.0.0.1', () => {})
-  registry.open(stream(t), '127.0.0.1', () => {})
+  const gone = registry.open(stream(t), '127.0.0.1')
+  registry.open(stream(t), '127.0.0.1')
   gone.close('error')
   const asked: unknown[] = []
   registry.closeAll((connection) => {
@@ -109,7 +109,7 @@ t.test('closeAll skips connections that already closed and asks no farewell for 
 t.test('a stream closing after a shutdown is not counted twice', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1000 })
   const out = stream(t)
-  registry.open(out, '127.0.0.1', () => {})
+  registry.open(out, '127.0.0.1')
   const read = readAll(out)
   registry.closeAll(() => 'retry: 1\n\n')
   await read
@@ -124,9 +124,9 @@ t.test('closeAll on an empty registry does nothing', async (t) => {
 
 t.test('counts open streams per client address and forgets an address when its last stream closes', async (t) => {
   const registry = new ConnectionRegistry({ maxQueuedBytes: 1024 })
-  const a1 = registry.open(stream(t), '10.0.0.1', () => {})
-  registry.open(stream(t), '10.0.0.1', () => {})
-  const b = registry.open(stream(t), '10.0.0.2', () => {})
+  const a1 = registry.open(stream(t), '10.0.0.1')
+  registry.open(stream(t), '10.0.0.1')
+  const b = registry.open(stream(t), '10.0.0.2')
   t.equal(registry.countFrom('10.0.0.1'), 2)
   t.equal(registry.countFrom('10.0.0.2'), 1)
   t.equal(registry.countFrom('10.0.0.3'), 0)

@@ -61,7 +61,7 @@ function rig (t: Test, options: RigOptions = {}): Rig {
   const publisher = new Publisher(log, hub)
   const out = new PassThrough({ highWaterMark: 16 })
   const reasons: CloseReason[] = []
-  const connection = new SseConnection(out, { maxQueuedBytes: options.maxQueuedBytes ?? 1_000_000, onClose: (r) => reasons.push(r) })
+  const connection = new SseConnection(out, { maxQueuedBytes: options.maxQueuedBytes ?? 1_000_000, onClose: (_connection, r) => reasons.push(r) })
   const chunks: Buffer[] = []
   const read = (): void => { out.on('data', (chunk: Buffer) => chunks.push(chunk)) }
   if (options.reading ?? true) read()

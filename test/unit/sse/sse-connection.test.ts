@@ -23,7 +23,7 @@ interface Harness {
 function harness (t: Test, maxQueuedBytes: number | undefined, highWaterMark = 16): Harness {
   const out = new PassThrough({ highWaterMark })
   const reasons: CloseReason[] = []
-  const onClose = (reason: CloseReason): void => { reasons.push(reason) }
+  const onClose = (_connection: SseConnection, reason: CloseReason): void => { reasons.push(reason) }
   const connection = new SseConnection(out, maxQueuedBytes === undefined ? { onClose } : { maxQueuedBytes, onClose })
   const closeEvent = new Promise<void>((resolve) => out.once('close', () => resolve()))
   t.teardown(() => { out.destroy() })
@@ -181,6 +181,33 @@ t.test('close on a stream destroyed but not yet closed does not write to it', as
   connection.close('error', 'bye')
   t.equal(ended, false)
   t.same(reasons, ['error'])
+})
+
+t.test('onClose is told which connection closed', async (t) => {
+  const out = new PassThrough()
+  t.teardown(() => { out.destroy() })
+  const closed: SseConnection[] = []
+  const connection = new SseConnection(out, { onClose: (which) => closed.push(which) })
+  connection.close('client')
+  t.same(closed, [connection])
+})
+
+t.test('a followed subscription ends when the connection closes, once', async (t) => {
+  const { connection } = harness(t, 100)
+  let unsubscribed = 0
+  connection.follow({ unsubscribe: () => { unsubscribed++ } })
+  t.equal(unsubscribed, 0, 'still subscribed while open')
+  connection.close('client')
+  connection.close('error')
+  t.equal(unsubscribed, 1)
+})
+
+t.test('a subscription followed after the close ends at once', async (t) => {
+  const { connection } = harness(t, 100)
+  connection.close('client')
+  let unsubscribed = 0
+  connection.follow({ unsubscribe: () => { unsubscribed++ } })
+  t.equal(unsubscribed, 1)
 })
 
 t.test('whenWritable resolves at once while the queue is at most half the bound', async (t) => {
