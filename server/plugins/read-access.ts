@@ -4,7 +4,7 @@ import { bearerToken, tokenMatcher } from './auth.js'
 import type { SessionCookies } from './session-cookies.js'
 
 /** Where a browser without a session is sent. */
-export const LOGIN_PATH = '/login'
+const LOGIN_PATH = '/login'
 
 /**
  * Routes anyone may use while READ_TOKEN is set: health for load balancers, the
