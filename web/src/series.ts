@@ -18,6 +18,13 @@ export interface ChartPoint {
   readonly y: number
 }
 
+/** Figures over the points of a window. The mean is of the points held, so thinned history weighs less than it did. */
+export interface WindowStats {
+  readonly min: number
+  readonly max: number
+  readonly avg: number
+}
+
 /** Options of a {@link Series}. */
 export interface SeriesOptions {
   /** Points older than `now - windowMs` are dropped. Default {@link DEFAULT_WINDOW_MS}. */
@@ -142,6 +149,20 @@ export class Series {
     const first = this.points[0]
     if (this.#latest === undefined || first === undefined || this.points.length < 2) return undefined
     return computeChange(first.y, this.#latest.value)
+  }
+
+  /** Lowest, highest and mean value of the points in the window, or undefined when empty. */
+  stats (): WindowStats | undefined {
+    if (this.points.length === 0) return undefined
+    let min = Number.POSITIVE_INFINITY
+    let max = Number.NEGATIVE_INFINITY
+    let sum = 0
+    for (const point of this.points) {
+      min = Math.min(min, point.y)
+      max = Math.max(max, point.y)
+      sum += point.y
+    }
+    return { min, max, avg: sum / this.points.length }
   }
 
   #insert (event: StoredEvent): void {

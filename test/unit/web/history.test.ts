@@ -11,7 +11,7 @@ const BUCKET_MS = 1001
 const ok = (body: unknown): ResponseLike => ({ ok: true, status: 200, json: async () => body })
 const fail = (status: number): ResponseLike => ({ ok: false, status, json: async () => ({}) })
 const summary = (metric: string, id: number) => ({ metric, value: id, ts: NOW - 1000, id, count: 10 })
-const bucket = (t: number, last: number): HistoryBucket => ({ t, min: last - 1, max: last + 1, avg: last + 0.25, last, count: 3 })
+const bucket = (t: number, last: number): HistoryBucket => ({ t, min: last - 1, max: last + 1, avg: last + 0.25, first: last - 0.5, last, count: 3 })
 const buckets = (metric: string, list: HistoryBucket[], toMs = NOW): MetricBuckets =>
   ({ metric, fromMs: NOW - WINDOW, toMs, bucketMs: BUCKET_MS, buckets: list })
 

@@ -149,3 +149,12 @@ t.test('history is bounded like any point: trimmed by the window, thinned beyond
   t.ok(series.trim(T0 + 200_000))
   t.same(series.points, [])
 })
+
+t.test('stats gives min, max and mean of the points in the window', async (t) => {
+  const series = new Series({ windowMs: 1000 })
+  t.equal(series.stats(), undefined)
+  series.append({ id: 1, metric: 'm', value: 4, ts: 100 })
+  series.append({ id: 2, metric: 'm', value: -2, ts: 200 })
+  series.append({ id: 3, metric: 'm', value: 7, ts: 300 })
+  t.same(series.stats(), { min: -2, max: 7, avg: 3 })
+})
