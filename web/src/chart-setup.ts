@@ -22,6 +22,9 @@ export interface ChartTheme {
   readonly font: string
   /** Line colours; a card picks one by a hash of its name. */
   readonly palette: readonly string[]
+  /** Colours of a rising and a falling candle. */
+  readonly up: string
+  readonly down: string
 }
 
 /** A line chart of one series. */
@@ -50,7 +53,9 @@ export function readTheme (root: Element): ChartTheme {
     tooltipBackground: read('--chart-tooltip-bg'),
     tooltipText: read('--chart-tooltip-text'),
     font: style.fontFamily,
-    palette: palette.length > 0 ? palette : ['#4f8cff']
+    palette: palette.length > 0 ? palette : ['#4f8cff'],
+    up: read('--up'),
+    down: read('--down')
   }
 }
 
@@ -81,10 +86,11 @@ function fadeFill (color: string) {
   }
 }
 
-const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
+/** Axis label font of every chart. */
+export const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
 
-// A linear axis of ms timestamps on round steps: no date adapter needed.
-function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
+/** A linear axis of ms timestamps on round steps over the window ending at `nowMs`: no date adapter needed. */
+export function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
   const step = tickStepMs(windowMs)
   return {
     type: 'linear',
@@ -103,18 +109,36 @@ function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
   } as const
 }
 
-function tooltip (theme: ChartTheme) {
+/** Colours and fonts of every chart's tooltip. */
+export function tooltipStyle (theme: ChartTheme) {
   return {
     backgroundColor: theme.tooltipBackground,
     titleColor: theme.tooltipText,
     bodyColor: theme.tooltipText,
     displayColors: false,
     titleFont: tickFont(theme),
-    bodyFont: { ...tickFont(theme), size: 13, weight: 'bold' },
+    bodyFont: { ...tickFont(theme), size: 13, weight: 'bold' }
+  } as const
+}
+
+function tooltip (theme: ChartTheme) {
+  return {
+    ...tooltipStyle(theme),
     callbacks: {
       title: (items: ReadonlyArray<TooltipItem<'line'>>) => formatClock(items[0]?.parsed.x ?? 0),
       label: (item: TooltipItem<'line'>) => formatValue(item.parsed.y ?? Number.NaN)
     }
+  } as const
+}
+
+/** The value axis of every chart: on the right, a few formatted ticks. */
+export function valueScale (theme: ChartTheme) {
+  return {
+    type: 'linear',
+    position: 'right',
+    border: { display: false },
+    grid: { color: theme.grid },
+    ticks: { color: theme.text, font: tickFont(theme), maxTicksLimit: 4, callback: (value: number | string) => formatValue(Number(value)) }
   } as const
 }
 
@@ -129,13 +153,7 @@ function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): Chart
     layout: { padding: { top: 4 } },
     scales: {
       x: timeScale(theme, windowMs, nowMs),
-      y: {
-        type: 'linear',
-        position: 'right',
-        border: { display: false },
-        grid: { color: theme.grid },
-        ticks: { color: theme.text, font: tickFont(theme), maxTicksLimit: 4, callback: (value) => formatValue(Number(value)) }
-      }
+      y: valueScale(theme)
     },
     plugins: { tooltip: tooltip(theme) }
   }
@@ -172,6 +190,19 @@ export function createLineChart (
     },
     options: lineOptions(theme, windowMs, nowMs)
   })
+}
+
+/** A chart with a linear x axis of ms timestamps. */
+interface WindowedChart {
+  readonly options: { readonly scales?: { readonly x?: { min?: unknown, max?: unknown } } }
+}
+
+/** Moves a chart's x axis to the window ending at `nowMs`; takes effect on the next update. */
+export function slideWindow (chart: WindowedChart, windowMs: number, nowMs: number): void {
+  const x = chart.options.scales?.x
+  if (x === undefined) return
+  x.min = nowMs - windowMs
+  x.max = nowMs
 }
 
 /** Re-applies colours after the colour scheme changed; takes effect on the next update. */

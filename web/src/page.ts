@@ -18,6 +18,15 @@ export class Page {
   readonly board: HTMLElement
   /** The filter box. */
   readonly filter: HTMLInputElement
+  /** The time window selector; option values are the layout's window names (`5m`). */
+  readonly window: HTMLSelectElement
+  /** Toggles grouping by name prefix. */
+  readonly group: HTMLButtonElement
+  /** Lists hidden metrics, or stops listing them. */
+  readonly showHidden: HTMLButtonElement
+  readonly pause: HTMLButtonElement
+  readonly theme: HTMLButtonElement
+  #windowLabel: HTMLElement
   #status: HTMLElement
   #statusText: HTMLElement
   #count: HTMLElement
@@ -32,6 +41,12 @@ export class Page {
   constructor (origin: string, windowMs: number) {
     this.board = byId('board', HTMLElement)
     this.filter = byId('filter', HTMLInputElement)
+    this.window = byId('window', HTMLSelectElement)
+    this.group = byId('group', HTMLButtonElement)
+    this.showHidden = byId('show-hidden', HTMLButtonElement)
+    this.pause = byId('pause', HTMLButtonElement)
+    this.theme = byId('theme', HTMLButtonElement)
+    this.#windowLabel = byId('window-label', HTMLElement)
     this.#status = byId('status', HTMLElement)
     this.#statusText = byId('status-text', HTMLElement)
     this.#count = byId('metric-count', HTMLElement)
@@ -41,7 +56,18 @@ export class Page {
     setText(byId('curl-publish', HTMLElement),
       `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' ${origin}/api/events`)
     setText(byId('curl-stream', HTMLElement), `curl -N ${origin}/api/stream`)
-    setText(byId('window-label', HTMLElement), `last ${formatDuration(windowMs)}`)
+    this.setWindow(windowMs)
+  }
+
+  /** Labels the window, in ms. */
+  setWindow (windowMs: number): void {
+    setText(this.#windowLabel, `last ${formatDuration(windowMs)}`)
+  }
+
+  /** Shows a toggle button's state. */
+  setPressed (button: HTMLButtonElement, pressed: boolean, text: string): void {
+    button.setAttribute('aria-pressed', String(pressed))
+    setText(button, text)
   }
 
   /** Shows the connection state in the badge (`data-state` drives its colour). */
