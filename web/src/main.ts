@@ -186,8 +186,10 @@ function boot (): void {
       }
     }
     relayout()
-    // Moving re-inserts the card; keep the keyboard on the button that moved it.
-    if (action.type === 'move') board.get(metric)?.element.querySelector<HTMLElement>(`[data-action="${action.delta < 0 ? 'up' : 'down'}"]`)?.focus()
+    // Moving re-inserts the card (in the microtask arrange queued); keep the keyboard on the button that moved it.
+    if (action.type !== 'move') return
+    const button = board.get(metric)?.element.querySelector<HTMLElement>(`[data-action="${action.delta < 0 ? 'up' : 'down'}"]`)
+    queueMicrotask(() => { button?.focus() })
   }
   const updateControls = (): void => {
     page.window.value = WINDOWS.find((w) => w.ms === layout.windowMs)?.name ?? '5m'

@@ -98,11 +98,13 @@ export class Series {
 
   /**
    * Replaces the history points (the time buckets of the history endpoint, which carry no
-   * ids) with `points`, in any order. Points with ids stay; history never changes
+   * ids) with `points`, in any order. Points with ids stay, except those stamped at or
+   * before `coveredToMs` (the range's end): they are in the buckets already, and drawing
+   * them twice would count them twice in sums and averages. History never changes
    * {@link latest} or {@link lastId}, so which live points are new is decided by the
    * events alone. Returns whether the series changed.
    */
-  setHistory (points: readonly ChartPoint[]): boolean {
+  setHistory (points: readonly ChartPoint[], coveredToMs = Number.NEGATIVE_INFINITY): boolean {
     const added = [...points].sort((a, b) => a.x - b.x)
     const merged: ChartPoint[] = []
     const ids: number[] = []
@@ -111,6 +113,10 @@ export class Series {
       const id = this.#ids[i] as number
       if (id === HISTORY_ID) continue
       const point = this.points[i] as ChartPoint
+      if (point.x <= coveredToMs) {
+        this.#known.delete(id)
+        continue
+      }
       // At equal times history goes first, as #indexFor would place it.
       for (; next < added.length && (added[next] as ChartPoint).x <= point.x; next++) {
         merged.push(added[next] as ChartPoint)

@@ -34,13 +34,13 @@ export class CounterCard extends SeriesCard<LineChart> {
   // A counter's bucket is its reading at the bucket's end; events sum over the bucket.
   protected override loadHistory (history: MetricBuckets): void {
     if (this.mode === 'counter') {
-      this.series.setHistory(bucketPoints(history))
+      this.series.setHistory(bucketPoints(history), history.toMs)
       return
     }
     this.series.setHistory(history.buckets.map((bucket) => ({
       x: Math.min(bucket.t + history.bucketMs, history.toMs),
       y: bucket.avg * bucket.count
-    })))
+    })), history.toMs)
   }
 
   protected override renderFigures (): void {

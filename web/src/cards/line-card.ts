@@ -15,7 +15,7 @@ export class LineCard extends SeriesCard<LineChart> {
   }
 
   protected override loadHistory (history: MetricBuckets): void {
-    this.series.setHistory(bucketPoints(history))
+    this.series.setHistory(bucketPoints(history), history.toMs)
   }
 
   protected override renderFigures (_nowMs: number, latest: StoredEvent): void {

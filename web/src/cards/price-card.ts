@@ -45,7 +45,7 @@ export class PriceCard extends SeriesCard<CandleChart> {
 
   // The change runs from the window's first price, which the line series keeps; candles are drawn.
   protected override loadHistory (history: MetricBuckets): void {
-    this.series.setHistory(bucketPoints(history))
+    this.series.setHistory(bucketPoints(history), history.toMs)
     this.#candles.setHistory(history)
     // Live points that came after the history's end are not in its buckets.
     for (const point of this.series.points) if (point.x > history.toMs) this.#candles.add(point.x, point.y)
