@@ -36,7 +36,7 @@ t.test('layout, pause and theme', async (t) => {
     await page.focus(`${card('fx.usd')} [data-action="up"]`)
     await page.keyboard.press('Enter')
     t.same(await metricsOf(page, '.card:visible'), ['shop.visits', 'fx.usd', 'fx.eur', 'host.load', 'shop.errors'])
-    t.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Move fx.usd up')
+    t.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), 'Move fx.usd up')
 
     await page.click(`${card('host.load')} [data-action="hide"]`)
     t.same(await boardOrder(page), ['#Pinned', 'shop.visits', '#fx', 'fx.usd', 'fx.eur', '#shop', 'shop.errors'], 'hidden, with its empty group')
@@ -59,7 +59,7 @@ t.test('layout, pause and theme', async (t) => {
 
     const fresh = await browser.newPage()
     await fresh.goto(url)
-    await fresh.evaluate(() => { localStorage.clear() })
+    await fresh.evaluate('localStorage.clear()')
     await fresh.goto(shared)
     await waitForCount(fresh, '.card:visible', 2)
     t.same(await metricsOf(fresh, '.card:visible'), ['fx.usd', 'fx.eur'], 'the shared link alone rebuilds the layout')
@@ -97,7 +97,7 @@ t.test('layout, pause and theme', async (t) => {
     // A live point per card, so the status bar has figures to show.
     await post(url, [{ metric: 'btc.usd', value: 64_310.5, tags: { unit: 'USD' } }, { metric: 'web.signups', value: 2 }, { metric: 'cpu.load', value: 1.4, tags: { host: 'api-1' } }])
     await page.locator('#sb-last').filter({ hasText: /^#\d/ }).waitFor({ timeout: WAIT_MS })
-    const background = async (): Promise<string> => await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)
+    const background = async (): Promise<string> => await page.evaluate('getComputedStyle(document.documentElement).backgroundColor') as string
     t.equal(await background(), 'rgb(10, 13, 20)', 'dark, as the system asks')
     await page.screenshot({ path: screenshotPath(t.testdir(), 'dashboard-dark.png') })
     await page.click('#theme')
@@ -117,7 +117,7 @@ t.test('layout, pause and theme', async (t) => {
     await page.setViewportSize({ width: 375, height: 740 })
     await page.goto(`${url}/?metrics=btc.*,web.*`)
     await waitForCount(page, '.card canvas[width]', 1)
-    const width = await page.evaluate(() => document.documentElement.scrollWidth)
+    const width = await page.evaluate('document.documentElement.scrollWidth') as number
     t.ok(width <= 375, `page width ${width} px`)
     await page.screenshot({ path: screenshotPath(t.testdir(), 'dashboard-phone.png') })
     t.same(browser.errors, [])
