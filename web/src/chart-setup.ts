@@ -124,6 +124,8 @@ export function tooltipStyle (theme: ChartTheme) {
 function tooltip (theme: ChartTheme) {
   return {
     ...tooltipStyle(theme),
+    // The dot dataset repeats the line's newest point.
+    filter: (item: TooltipItem<'line'>) => item.datasetIndex === 0,
     callbacks: {
       title: (items: ReadonlyArray<TooltipItem<'line'>>) => formatClock(items[0]?.parsed.x ?? 0),
       label: (item: TooltipItem<'line'>) => formatValue(item.parsed.y ?? Number.NaN)
@@ -162,6 +164,9 @@ function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): Chart
 /**
  * Creates a line chart of `points` (read in place) on `canvas`, without animation, with its
  * x axis on the window ending at `nowMs` (without bounds, the first layout would span from 0).
+ * A second dataset holds only the newest point, drawn as a dot: it marks the live end and
+ * keeps a lone point visible. A dot option per point (scriptable) would make Chart.js
+ * resolve options for every point on every update, its main cost at 100 cards.
  */
 export function createLineChart (
   canvas: HTMLCanvasElement,
@@ -180,16 +185,29 @@ export function createLineChart (
         borderWidth: 2,
         backgroundColor: fadeFill(color),
         fill: 'start',
-        // A dot on the newest point only: it marks the live end, and a lone point stays visible.
-        pointRadius: (context) => (context.dataIndex === context.dataset.data.length - 1 ? 3 : 0),
+        // Static point colours: points would otherwise inherit the scriptable fill and be resolved one by one.
         pointBackgroundColor: color,
+        pointRadius: 0,
         pointHoverRadius: 4,
         pointHoverBackgroundColor: color,
         tension: 0
+      }, {
+        data: [],
+        pointRadius: 3,
+        pointBackgroundColor: color,
+        pointBorderWidth: 0,
+        showLine: false
       }]
     },
     options: lineOptions(theme, windowMs, nowMs)
   })
+}
+
+/** Moves the dot of a line chart to its newest point; takes effect on the next update. */
+export function markLatest (chart: LineChart): void {
+  const dot = chart.data.datasets[1]
+  const latest = chart.data.datasets[0]?.data.at(-1)
+  if (dot !== undefined) dot.data = latest === undefined ? [] : [latest]
 }
 
 /** A chart with a linear x axis of ms timestamps. */
@@ -207,12 +225,13 @@ export function slideWindow (chart: WindowedChart, windowMs: number, nowMs: numb
 
 /** Re-applies colours after the colour scheme changed; takes effect on the next update. */
 export function applyTheme (chart: LineChart, theme: ChartTheme, color: string, windowMs: number, nowMs: number): void {
-  const dataset = chart.data.datasets[0]
-  if (dataset !== undefined) {
-    dataset.borderColor = color
-    dataset.backgroundColor = fadeFill(color)
-    dataset.pointHoverBackgroundColor = color
-    dataset.pointBackgroundColor = color
+  const [line, dot] = chart.data.datasets
+  if (line !== undefined) {
+    line.borderColor = color
+    line.backgroundColor = fadeFill(color)
+    line.pointBackgroundColor = color
+    line.pointHoverBackgroundColor = color
   }
+  if (dot !== undefined) dot.pointBackgroundColor = color
   chart.options = lineOptions(theme, windowMs, nowMs)
 }

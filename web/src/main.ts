@@ -14,7 +14,6 @@ import { LayoutStore } from './layout-store.js'
 import { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
-import { DEFAULT_MAX_POINTS } from './series.js'
 import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
 import { applySavedTheme, currentTheme, toggleTheme } from './theme.js'
@@ -30,6 +29,13 @@ import { compileGlobs, parseTopics } from './topics.js'
 const CLOCK_TICK_MS = 1000
 /** Cards this close to the viewport count as visible, so scrolling shows charts already drawn. */
 const VISIBILITY_MARGIN = '300px 0px'
+/** Least time between two redraws of a card, in ms: four a second look live and leave frames free. */
+const CARD_REDRAW_MS = 250
+/**
+ * Points held per card: about two per pixel of its chart. Older points are thinned past
+ * it (see Series), so memory stays flat however long the page stays open.
+ */
+const MAX_POINTS_PER_CARD = 600
 /** History buckets per card when no card has been laid out yet: about a card's width in pixels. */
 const DEFAULT_CHART_PX = 300
 
@@ -50,7 +56,7 @@ function boot (): void {
   /** The guessed kind of each metric seen, from its name and tags. */
   const cardKinds = new Map<string, CardKind>()
   let compare = compareMetrics(layout)
-  const loop = new RenderLoop<BoardCard>({ requestFrame: (callback) => requestAnimationFrame(callback) })
+  const loop = new RenderLoop<BoardCard>({ requestFrame: (callback) => requestAnimationFrame(callback), minIntervalMs: CARD_REDRAW_MS })
   const elements = new WeakMap<Element, BoardCard>()
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) {
@@ -77,7 +83,7 @@ function boot (): void {
       const card = createCard(kindOf(metric), {
         metric,
         windowMs: layout.windowMs,
-        maxPoints: DEFAULT_MAX_POINTS,
+        maxPoints: MAX_POINTS_PER_CARD,
         theme,
         pinned: layout.pinned.includes(metric),
         hiddenMetric: layout.hidden.includes(metric),

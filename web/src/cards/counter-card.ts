@@ -1,5 +1,5 @@
 import type { MetricBuckets } from '../../../server/core/event.js'
-import { applyTheme, colorFor, createLineChart, slideWindow, type LineChart } from '../chart-setup.js'
+import { applyTheme, colorFor, createLineChart, markLatest, slideWindow, type LineChart } from '../chart-setup.js'
 import { setText } from '../dom.js'
 import { formatAmount, formatRate } from '../format.js'
 import { bucketPoints } from '../history.js'
@@ -67,6 +67,7 @@ export class CounterCard extends SeriesCard<LineChart> {
     const points = this.mode === 'counter' ? counterRates(this.series.points) : runningTotal(this.series.points)
     this.#drawn.splice(0, this.#drawn.length, ...points)
     slideWindow(chart, this.series.windowMs, nowMs)
+    markLatest(chart)
   }
 
   protected override restyle (chart: LineChart): void {

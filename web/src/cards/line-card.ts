@@ -1,5 +1,5 @@
 import type { MetricBuckets, StoredEvent } from '../../../server/core/event.js'
-import { applyTheme, colorFor, createLineChart, slideWindow, type LineChart } from '../chart-setup.js'
+import { applyTheme, colorFor, createLineChart, markLatest, slideWindow, type LineChart } from '../chart-setup.js'
 import { setText } from '../dom.js'
 import { formatAmount, formatChange } from '../format.js'
 import { bucketPoints } from '../history.js'
@@ -35,6 +35,7 @@ export class LineCard extends SeriesCard<LineChart> {
 
   protected override prepareChart (chart: LineChart, nowMs: number): void {
     slideWindow(chart, this.series.windowMs, nowMs)
+    markLatest(chart)
   }
 
   protected override restyle (chart: LineChart): void {
