@@ -41,8 +41,9 @@ const METRICS = Array.from({ length: METRIC_COUNT }, (_, i) => {
 })
 
 /** Publishes one point per metric every {@link BATCH_MS}; a counter counts up, the others wander. */
-function startPublishing (port: number): { stop: () => Promise<void>, published: () => number } {
+function startPublishing (port: number): { stop: () => Promise<void>, published: () => number, failed: () => number } {
   let published = 0
+  let failed = 0
   let tick = 0
   let inflight = Promise.resolve()
   const timer = setInterval(() => {
@@ -62,10 +63,14 @@ function startPublishing (port: number): { stop: () => Promise<void>, published:
       await response.arrayBuffer()
       if (response.status !== 202) throw new Error(`publish answered ${response.status}`)
       published += points.length
+    }).catch(() => {
+      // A batch lost to a closed keep-alive socket or a refusal is counted, not fatal: the run goes on.
+      failed++
     })
   }, BATCH_MS)
   return {
     published: () => published,
+    failed: () => failed,
     stop: async () => {
       clearInterval(timer)
       await inflight
@@ -148,6 +153,7 @@ try {
     metrics: METRIC_COUNT,
     pointsPerSecond: METRIC_COUNT * (1000 / BATCH_MS),
     published: publisher.published(),
+    failedBatches: publisher.failed(),
     cards,
     chartsDrawn: drawn,
     fps: Number(((lastFrames - startFrames) / elapsedS).toFixed(1)),

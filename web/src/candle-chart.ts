@@ -1,7 +1,7 @@
 import { Chart, type ChartOptions, type TooltipItem } from 'chart.js'
 import { CandlestickController, CandlestickElement } from 'chartjs-chart-financial'
 import type { Candle } from './candles.js'
-import { timeScale, tooltipStyle, valueScale, withAlpha, type ChartTheme } from './chart-setup.js'
+import { BASE_OPTIONS, timeScale, tooltipStyle, valueScale, withAlpha, type ChartTheme } from './chart-setup.js'
 import { formatClock, formatValue } from './format.js'
 
 /** A candlestick chart of one price. */
@@ -21,11 +21,7 @@ export function setupCandles (): void {
 
 function candleOptions (theme: ChartTheme, windowMs: number, nowMs: number): ChartOptions<'candlestick'> {
   return {
-    animation: false,
-    responsive: true,
-    maintainAspectRatio: false,
-    parsing: false,
-    layout: { padding: { top: 4 } },
+    ...BASE_OPTIONS,
     // The controller's default x axis is a time series, which needs a date adapter; ours is linear ms.
     // The value axis is fitted to the candles (see fitCandles), so its ends are not round: no labels there.
     scales: {

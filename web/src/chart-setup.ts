@@ -144,15 +144,20 @@ export function valueScale (theme: ChartTheme) {
   } as const
 }
 
+/** Options every chart shares: drawn without animation from data in Chart.js's own shape, sized by its container. */
+export const BASE_OPTIONS = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  parsing: false,
+  layout: { padding: { top: 4 } }
+} as const
+
 function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): ChartOptions<'line'> {
   return {
-    animation: false,
-    responsive: true,
-    maintainAspectRatio: false,
-    parsing: false,
+    ...BASE_OPTIONS,
     normalized: true,
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
-    layout: { padding: { top: 4 } },
     scales: {
       x: timeScale(theme, windowMs, nowMs),
       y: valueScale(theme)

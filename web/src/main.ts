@@ -16,7 +16,7 @@ import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
 import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
-import { applySavedTheme, currentTheme, toggleTheme } from './theme.js'
+import { applyTheme, currentTheme, toggleTheme } from './theme.js'
 import { compileGlobs, parseTopics } from './topics.js'
 
 /**
@@ -42,7 +42,7 @@ const DEFAULT_CHART_PX = 300
 function boot (): void {
   setupCharts()
   setupCandles()
-  applySavedTheme()
+  applyTheme()
   const store = new LayoutStore()
   let layout = store.read()
   const page = new Page(location.origin, layout.windowMs)
@@ -197,15 +197,7 @@ function boot (): void {
     const button = board.get(metric)?.element.querySelector<HTMLElement>(`[data-action="${action.delta < 0 ? 'up' : 'down'}"]`)
     queueMicrotask(() => { button?.focus() })
   }
-  const updateControls = (): void => {
-    page.window.value = WINDOWS.find((w) => w.ms === layout.windowMs)?.name ?? '5m'
-    page.setPressed(page.group, layout.grouped, 'Group')
-    page.showHidden.hidden = layout.hidden.length === 0
-    page.setPressed(page.showHidden, showHidden, `Hidden (${layout.hidden.length})`)
-    page.setPressed(page.pause, paused.paused, paused.paused ? 'Resume' : 'Pause')
-    const other = currentTheme() === 'light' ? 'dark' : 'light'
-    page.theme.setAttribute('aria-label', `Switch to ${other} theme`)
-  }
+  const updateControls = (): void => { page.setControls(layout, { showHidden, paused: paused.paused, theme: currentTheme() }) }
   const showStatus = (): void => {
     const now = Date.now()
     status.show({
@@ -281,7 +273,10 @@ function boot (): void {
     toggleTheme()
     restyle()
   })
-  matchMedia('(prefers-color-scheme: light)').addEventListener('change', restyle)
+  matchMedia('(prefers-color-scheme: light)').addEventListener('change', () => {
+    applyTheme()
+    restyle()
+  })
   // A pasted link with another layout: take it whole.
   addEventListener('hashchange', () => {
     save(store.read())

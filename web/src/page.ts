@@ -2,6 +2,13 @@ import type { BoardStats } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
 import { formatCount, formatDuration } from './format.js'
+import { WINDOWS, type Layout } from './layout.js'
+import type { ThemeName } from './theme.js'
+
+function pressed (button: HTMLButtonElement, on: boolean, text: string): void {
+  button.setAttribute('aria-pressed', String(on))
+  setText(button, text)
+}
 
 const statusText: Record<StreamStatus, string> = {
   live: 'Live',
@@ -64,10 +71,14 @@ export class Page {
     setText(this.#windowLabel, `last ${formatDuration(windowMs)}`)
   }
 
-  /** Shows a toggle button's state. */
-  setPressed (button: HTMLButtonElement, pressed: boolean, text: string): void {
-    button.setAttribute('aria-pressed', String(pressed))
-    setText(button, text)
+  /** Shows the header controls' state: the layout's window and grouping, and the board's other switches. */
+  setControls (layout: Layout, state: { readonly showHidden: boolean, readonly paused: boolean, readonly theme: ThemeName }): void {
+    this.window.value = WINDOWS.find((w) => w.ms === layout.windowMs)?.name ?? '5m'
+    pressed(this.group, layout.grouped, 'Group')
+    this.showHidden.hidden = layout.hidden.length === 0
+    pressed(this.showHidden, state.showHidden, `Hidden (${layout.hidden.length})`)
+    pressed(this.pause, state.paused, state.paused ? 'Resume' : 'Pause')
+    this.theme.setAttribute('aria-label', `Switch to ${state.theme === 'light' ? 'dark' : 'light'} theme`)
   }
 
   /** Shows the connection state in the badge (`data-state` drives its colour). */

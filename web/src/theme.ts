@@ -7,16 +7,15 @@ export type ThemeName = 'light' | 'dark'
 
 const systemTheme = (): ThemeName => (matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark')
 
-/** The theme shown: the one picked (`data-theme` on the root) or the system's. */
+/** The theme shown (`data-theme` on the root, which styles.css reads). */
 export function currentTheme (): ThemeName {
-  const picked = document.documentElement.dataset['theme']
-  return picked === 'light' || picked === 'dark' ? picked : systemTheme()
+  return document.documentElement.dataset['theme'] === 'light' ? 'light' : 'dark'
 }
 
-/** Applies the theme saved by {@link toggleTheme}, if any; styles.css reads `data-theme`. */
-export function applySavedTheme (): void {
+/** Shows the theme saved by {@link toggleTheme}, or else the system's (call again when the system's changes). */
+export function applyTheme (): void {
   const saved = storage()?.getItem(THEME_KEY)
-  if (saved === 'light' || saved === 'dark') document.documentElement.dataset['theme'] = saved
+  document.documentElement.dataset['theme'] = saved === 'light' || saved === 'dark' ? saved : systemTheme()
 }
 
 /** Switches to the other theme and saves the choice; returns the theme now shown. */
