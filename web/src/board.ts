@@ -1,5 +1,6 @@
 import type { MetricBuckets, StoredEvent } from '../../server/core/event.js'
 import type { Card } from './cards/card.js'
+import { byName } from './layout.js'
 import { compileGlobs } from './topics.js'
 
 /** Counts reported to the header after every change. */
@@ -18,7 +19,7 @@ export interface BoardOptions<C extends Card> {
   readonly place: (card: C, next: C | undefined) => void
   /** Metrics this board shows (the `?metrics=` globs); default all. */
   readonly accepts?: (metric: string) => boolean
-  /** Display order; default by name in code unit order. */
+  /** Display order; default {@link byName}. */
   readonly compare?: (a: string, b: string) => number
   /** Whether a card that passes the filter is shown (hidden metrics are not); default all. */
   readonly isShown?: (metric: string) => boolean
@@ -154,9 +155,6 @@ export class Board<C extends Card> {
     this.#options.onChange?.({ total: this.#cards.size, visible: this.#visible })
   }
 }
-
-// Code unit order is stable across locales.
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The filter box's predicate: see {@link Board.setFilter}. */
 export function compileFilter (text: string): (metric: string) => boolean {

@@ -55,7 +55,6 @@ export const DEFAULT_LAYOUT: Layout = Object.freeze({
   filter: ''
 })
 
-const windowName = (ms: number): string => WINDOWS.find((w) => w.ms === ms)?.name ?? '5m'
 const intervalName = (ms: number): string => `${ms / 1000}s`
 
 function split (text: string | null): Set<string> {
@@ -87,7 +86,8 @@ const entries = <V>(record: Readonly<Record<string, V>>, show: (v: V) => string)
 /** The layout as a URL hash (without `#`), listing only what differs from {@link DEFAULT_LAYOUT}. */
 export function encodeLayout (layout: Layout): string {
   const parts: string[] = []
-  if (layout.windowMs !== DEFAULT_WINDOW_MS) parts.push(`w=${windowName(layout.windowMs)}`)
+  const window = WINDOWS.find((w) => w.ms === layout.windowMs && w.ms !== DEFAULT_WINDOW_MS)
+  if (window !== undefined) parts.push(`w=${window.name}`)
   if (!layout.grouped) parts.push('g=0')
   if (layout.pinned.length > 0) parts.push(`pin=${list(layout.pinned)}`)
   if (layout.hidden.length > 0) parts.push(`hide=${list(layout.hidden)}`)
@@ -123,6 +123,9 @@ export function decodeLayout (text: string): Layout {
   }
 }
 
+/** Orders names by code unit, which is the same in every locale. */
+export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 /** The group of a metric: its name up to the first dot (`btc.usd` → `btc`), or the whole name. */
 export function groupOf (metric: string): string {
   const dot = metric.indexOf('.')
@@ -137,15 +140,14 @@ export function compareMetrics (layout: Layout): (a: string, b: string) => numbe
   const pinned = new Map(layout.pinned.map((name, i) => [name, i]))
   const order = new Map(layout.order.map((name, i) => [name, i]))
   const rank = (map: Map<string, number>, name: string): number => map.get(name) ?? Number.POSITIVE_INFINITY
-  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
   return (a, b) => {
     if (pinned.has(a) || pinned.has(b)) return rank(pinned, a) < rank(pinned, b) ? -1 : 1
     if (layout.grouped) {
-      const group = byText(groupOf(a), groupOf(b))
+      const group = byName(groupOf(a), groupOf(b))
       if (group !== 0) return group
     }
     const moved = rank(order, a) - rank(order, b)
-    return Number.isNaN(moved) || moved === 0 ? byText(a, b) : moved
+    return Number.isNaN(moved) || moved === 0 ? byName(a, b) : moved
   }
 }
 

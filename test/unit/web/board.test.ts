@@ -108,6 +108,18 @@ t.test('the filter hides cards whose name lacks the text, case-insensitively', a
   t.same(stats.at(-1), { total: 5, visible: 5 })
 })
 
+t.test('remove destroys one card and reports it', async (t) => {
+  const { board, removed, stats } = setup()
+  board.push(event('a', 1))
+  board.push(event('b', 2))
+  const card = board.get('a')
+  board.remove('a')
+  t.same(removed, ['a'])
+  t.ok(card?.destroyed)
+  t.same(board.metrics, ['b'])
+  t.same(stats.at(-1), { total: 1, visible: 1 })
+})
+
 t.test('clear removes and destroys every card', async (t) => {
   const { board, stats, removed } = setup()
   board.push(event('b', 1))

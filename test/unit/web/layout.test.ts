@@ -25,6 +25,7 @@ const custom: Layout = {
 
 t.test('the default layout encodes to nothing and decodes from nothing', async (t) => {
   t.equal(encodeLayout(DEFAULT_LAYOUT), '')
+  t.equal(encodeLayout({ ...DEFAULT_LAYOUT, windowMs: 7 }), '', 'a window not offered is not written')
   t.same(decodeLayout(''), DEFAULT_LAYOUT)
   t.same(decodeLayout('#'), DEFAULT_LAYOUT)
 })
@@ -58,6 +59,7 @@ t.test('cards sort pinned first, then by group, then moved, then by name', async
   t.same([...metrics].sort(compareMetrics(grouped)), ['web.visits', 'eth.usd', 'btc.usd', 'btc.eur', 'cpu', 'web.errors'])
   t.same([...metrics].sort(compareMetrics({ ...DEFAULT_LAYOUT, grouped: false, order: ['web.errors'] })),
     ['web.errors', 'btc.eur', 'btc.usd', 'cpu', 'eth.usd', 'web.visits'])
+  t.equal(compareMetrics(DEFAULT_LAYOUT)('a', 'a'), 0)
   t.equal(groupOf('btc.usd'), 'btc')
   t.equal(groupOf('cpu'), 'cpu')
   t.equal(groupOf('.hidden'), '.hidden')
