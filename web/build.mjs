@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 const webDir = dirname(fileURLToPath(import.meta.url))
 const distDir = join(webDir, 'dist')
-const staticFiles = ['index.html', 'styles.css', 'favicon.svg', 'login.html', 'login.css']
+const staticFiles = ['index.html', 'styles.css', 'controls.css', 'favicon.svg', 'login.html', 'login.css']
 
 await rm(distDir, { recursive: true, force: true })
 await mkdir(distDir, { recursive: true })

@@ -50,6 +50,8 @@ export interface HistoryBucket {
   readonly min: number
   readonly max: number
   readonly avg: number
+  /** Value of the bucket's earliest point by ts (the open of a candle); ties go to the lowest id. */
+  readonly first: number
   /** Value of the bucket's latest point by ts. */
   readonly last: number
   readonly count: number

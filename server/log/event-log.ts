@@ -37,7 +37,7 @@ export interface EventLog {
   catalog: () => MetricSummary[]
   /** Points of one metric in a time range, oldest first, as JSON text; undefined for an unknown metric. */
   history: (metric: string, query: HistoryQuery) => Promise<Json<StoredEvent[]> | undefined>
-  /** Min, max, avg, last and count per time bucket that holds points, as JSON text; undefined for an unknown metric. */
+  /** Min, max, avg, first, last and count per time bucket that holds points, as JSON text; undefined for an unknown metric. */
   buckets: (metric: string, query: BucketQuery) => Promise<Json<HistoryBucket[]> | undefined>
   close: () => Promise<void>
 }

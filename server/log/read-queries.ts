@@ -23,19 +23,21 @@ const HISTORY = `SELECT id, metric, value, ts, tags FROM events
 
 /**
  * Buckets by integer division of the offset from `from` (CAST, because
- * better-sqlite3 binds JS numbers as REAL). The aggregate pass
- * finds each bucket's latest ts; `last` is then one index lookup per bucket.
+ * better-sqlite3 binds JS numbers as REAL). The aggregate pass finds each
+ * bucket's earliest and latest ts; `first` and `last` are then one index
+ * lookup each per bucket (ties in ts: lowest id first, highest id last).
  */
 const BUCKETS = `WITH b AS (
     SELECT CAST((ts - @from) / @width AS INTEGER) AS bucket, min(value) AS min, max(value) AS max, avg(value) AS avg,
-      count(*) AS count, max(ts) AS lastTs
+      count(*) AS count, min(ts) AS firstTs, max(ts) AS lastTs
     FROM events WHERE metric = @metric AND ts >= @from AND ts <= @to GROUP BY bucket
   )
   SELECT @from + bucket * @width AS t, min, max, avg, count,
+    (SELECT value FROM events WHERE metric = @metric AND ts = b.firstTs ORDER BY id LIMIT 1) AS first,
     (SELECT value FROM events WHERE metric = @metric AND ts = b.lastTs ORDER BY id DESC LIMIT 1) AS last
   FROM b ORDER BY bucket`
 
-interface BucketRow { t: number, min: number, max: number, avg: number, count: number, last: number }
+interface BucketRow { t: number, min: number, max: number, avg: number, count: number, first: number, last: number }
 
 /** Prepares every read once for a connection; `run` answers one request. */
 export function prepareReads (db: Database.Database): <R extends ReadRequest>(request: R) => ReadResults[R['op']] {
@@ -50,7 +52,7 @@ export function prepareReads (db: Database.Database): <R extends ReadRequest>(re
         return history.all(request.metric, request.fromMs, request.toMs, request.limit).map(fromRow).reverse()
       case 'buckets':
         return buckets.all({ metric: request.metric, from: request.fromMs, to: request.toMs, width: request.bucketMs })
-          .map(({ t, min, max, avg, last, count }) => ({ t, min, max, avg, last, count }))
+          .map(({ t, min, max, avg, first, last, count }) => ({ t, min, max, avg, first, last, count }))
     }
   }
   return run as <R extends ReadRequest>(request: R) => ReadResults[R['op']]

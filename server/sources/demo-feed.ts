@@ -45,17 +45,17 @@ export function startDemoFeed (options: DemoFeedOptions): () => void {
     const points: MetricPoint[] = []
     for (const ticker of tickers) {
       ticker.price *= 1 + ticker.volatility * gaussian()
-      const tags = { kind: 'price', symbol: ticker.symbol.toUpperCase() }
+      const tags = { kind: 'price', symbol: ticker.symbol.toUpperCase(), unit: 'USD' }
       points.push({ metric: `${ticker.symbol}.usd`, value: Math.round(ticker.price * 100) / 100, ts, tags })
-      points.push({ metric: `${ticker.symbol}.volume`, value: Math.round(Math.abs(gaussian()) * 40 + 5), ts, tags: { kind: 'counter' } })
+      points.push({ metric: `${ticker.symbol}.volume`, value: Math.round(Math.abs(gaussian()) * 40 + 5), ts, tags: { kind: 'rate' } })
     }
     const rhythm = 1 + 0.4 * Math.sin(ts / 60_000)
     const visitors = Math.max(0, Math.round(120 * rhythm + 15 * gaussian()))
     if (Math.random() < 0.3) signups++
     points.push({ metric: 'web.visitors_per_s', value: visitors, ts })
     points.push({ metric: 'web.signups_total', value: signups, ts, tags: { kind: 'counter' } })
-    points.push({ metric: 'web.error_rate_pct', value: Math.round(Math.max(0, 0.8 + 0.5 * gaussian()) * 100) / 100, ts })
-    points.push({ metric: 'web.latency_p95_ms', value: Math.round(180 + 40 * rhythm + 25 * gaussian()), ts })
+    points.push({ metric: 'web.error_rate_pct', value: Math.round(Math.max(0, 0.8 + 0.5 * gaussian()) * 100) / 100, ts, tags: { unit: '%' } })
+    points.push({ metric: 'web.latency_p95_ms', value: Math.round(180 + 40 * rhythm + 25 * gaussian()), ts, tags: { unit: 'ms' } })
     return points
   }
 

@@ -7,8 +7,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 /** The system Chromium; tests never download a browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
-/** Flags for a quiet, reproducible headless run. `--user-data-dir` is not among them: see {@link launchBrowser}. */
-const CHROMIUM_ARGS = [
+/** Flags for a quiet, reproducible headless run (the browser benchmark uses them too). `--user-data-dir` is not among them: see {@link launchBrowser}. */
+export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -62,7 +62,7 @@ export async function launchBrowser (t: BrowserTest, options: BrowserOptions = {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1280, height: 800, ...options.viewport },
     colorScheme: options.colorScheme ?? 'dark'
   })

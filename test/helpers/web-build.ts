@@ -5,12 +5,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WEB_ROOT } from './app.js'
 
-const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url))
+/** The dashboard's sources. */
+export const WEB_DIR = fileURLToPath(new URL('../../web', import.meta.url))
 
 async function newestSourceMs (dir: string): Promise<number> {
   let newest = 0
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && !entry.parentPath.includes('dist')) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    // Screenshots are written by the browser tests themselves; they are not sources.
+    if (entry.isFile() && !entry.parentPath.includes('dist') && !entry.parentPath.includes('screenshots')) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    }
   }
   return newest
 }

@@ -1,6 +1,7 @@
-import type { StoredEvent } from '../../server/core/event.js'
+import type { MetricBuckets, StoredEvent } from '../../server/core/event.js'
 import type { Card } from './cards/card.js'
-import type { ChartPoint } from './series.js'
+import { byName } from './layout.js'
+import { compileGlobs } from './topics.js'
 
 /** Counts reported to the header after every change. */
 export interface BoardStats {
@@ -18,6 +19,10 @@ export interface BoardOptions<C extends Card> {
   readonly place: (card: C, next: C | undefined) => void
   /** Metrics this board shows (the `?metrics=` globs); default all. */
   readonly accepts?: (metric: string) => boolean
+  /** Display order; default {@link byName}. */
+  readonly compare?: (a: string, b: string) => number
+  /** Whether a card that passes the filter is shown (hidden metrics are not); default all. */
+  readonly isShown?: (metric: string) => boolean
   /** Called when the number of cards, or of visible cards, changes. */
   readonly onChange?: (stats: BoardStats) => void
   /** Called for each card {@link Board.clear} removes, before it is destroyed. */
@@ -34,11 +39,13 @@ export class Board<C extends Card> {
   #cards = new Map<string, C>()
   /** Metric names in display order. */
   #order: string[] = []
-  #filter = ''
+  #filter: (metric: string) => boolean = () => true
   #visible = 0
+  #compare: (a: string, b: string) => number
 
   constructor (options: BoardOptions<C>) {
     this.#options = options
+    this.#compare = options.compare ?? byName
   }
 
   /** Number of cards on the board. */
@@ -70,13 +77,21 @@ export class Board<C extends Card> {
    * Hands the history of one metric to its card. Never creates a card: history follows the
    * catalog, which created it, so a missing card is one this board does not show.
    */
-  setHistory (metric: string, points: readonly ChartPoint[]): void {
-    this.#cards.get(metric)?.setHistory(points)
+  setHistory (metric: string, history: MetricBuckets): void {
+    this.#cards.get(metric)?.setHistory(history)
   }
 
-  /** Hides cards whose name does not contain `text` (case-insensitive); empty shows all. */
+  /**
+   * Hides cards that do not match `text`: every word of it must be part of the name
+   * (case-insensitive), or match it as a glob when it holds a `*` (`btc.*`). Empty shows all.
+   */
   setFilter (text: string): void {
-    this.#filter = text.trim().toLowerCase()
+    this.#filter = compileFilter(text)
+    this.refresh()
+  }
+
+  /** Applies the filter and `isShown` to every card again (the hidden metrics changed). */
+  refresh (): void {
     let visible = 0
     for (const [metric, card] of this.#cards) {
       const shown = this.#matches(metric)
@@ -85,6 +100,22 @@ export class Board<C extends Card> {
     }
     this.#visible = visible
     this.#report()
+  }
+
+  /** Sorts the cards again after the display order changed; the caller re-places them on the page. */
+  resort (): void {
+    this.#order.sort(this.#compare)
+  }
+
+  /** Removes the card of `metric` (its kind changed and it is built anew). */
+  remove (metric: string): void {
+    const card = this.#cards.get(metric)
+    if (card === undefined) return
+    this.#options.onRemove?.(card)
+    card.destroy()
+    this.#cards.delete(metric)
+    this.#order.splice(this.#order.indexOf(metric), 1)
+    this.refresh()
   }
 
   /** Removes every card: after a reset the ids restart or have a gap, so old state cannot be trusted. */
@@ -104,7 +135,7 @@ export class Board<C extends Card> {
     if (existing !== undefined) return existing
     if (this.#options.accepts?.(metric) === false) return undefined
     const card = this.#options.createCard(metric)
-    const index = insertionIndex(this.#order, metric)
+    const index = insertionIndex(this.#order, metric, this.#compare)
     const next = this.#order[index]
     this.#order.splice(index, 0, metric)
     this.#cards.set(metric, card)
@@ -117,7 +148,7 @@ export class Board<C extends Card> {
   }
 
   #matches (metric: string): boolean {
-    return this.#filter === '' || metric.toLowerCase().includes(this.#filter)
+    return this.#filter(metric) && this.#options.isShown?.(metric) !== false
   }
 
   #report (): void {
@@ -125,13 +156,23 @@ export class Board<C extends Card> {
   }
 }
 
-// Binary search in names sorted by code unit order, which is stable across locales.
-function insertionIndex (sorted: readonly string[], name: string): number {
+/** The filter box's predicate: see {@link Board.setFilter}. */
+export function compileFilter (text: string): (metric: string) => boolean {
+  const words = text.trim().toLowerCase().split(/\s+/).filter((word) => word !== '')
+  const tests = words.map((word) => word.includes('*') ? compileGlobs([word]) : (metric: string) => metric.includes(word))
+  return (metric) => {
+    const name = metric.toLowerCase()
+    return tests.every((test) => test(name))
+  }
+}
+
+// Binary search in names sorted by `compare`.
+function insertionIndex (sorted: readonly string[], name: string, compare: (a: string, b: string) => number): number {
   let low = 0
   let high = sorted.length
   while (low < high) {
     const mid = (low + high) >>> 1
-    if ((sorted[mid] as string) < name) low = mid + 1
+    if (compare(sorted[mid] as string, name) < 0) low = mid + 1
     else high = mid
   }
   return low

@@ -22,6 +22,9 @@ export interface ChartTheme {
   readonly font: string
   /** Line colours; a card picks one by a hash of its name. */
   readonly palette: readonly string[]
+  /** Colours of a rising and a falling candle. */
+  readonly up: string
+  readonly down: string
 }
 
 /** A line chart of one series. */
@@ -50,7 +53,9 @@ export function readTheme (root: Element): ChartTheme {
     tooltipBackground: read('--chart-tooltip-bg'),
     tooltipText: read('--chart-tooltip-text'),
     font: style.fontFamily,
-    palette: palette.length > 0 ? palette : ['#4f8cff']
+    palette: palette.length > 0 ? palette : ['#4f8cff'],
+    up: read('--up'),
+    down: read('--down')
   }
 }
 
@@ -81,10 +86,11 @@ function fadeFill (color: string) {
   }
 }
 
-const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
+/** Axis label font of every chart. */
+export const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
 
-// A linear axis of ms timestamps on round steps: no date adapter needed.
-function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
+/** A linear axis of ms timestamps on round steps over the window ending at `nowMs`: no date adapter needed. */
+export function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
   const step = tickStepMs(windowMs)
   return {
     type: 'linear',
@@ -103,14 +109,23 @@ function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
   } as const
 }
 
-function tooltip (theme: ChartTheme) {
+/** Colours and fonts of every chart's tooltip. */
+export function tooltipStyle (theme: ChartTheme) {
   return {
     backgroundColor: theme.tooltipBackground,
     titleColor: theme.tooltipText,
     bodyColor: theme.tooltipText,
     displayColors: false,
     titleFont: tickFont(theme),
-    bodyFont: { ...tickFont(theme), size: 13, weight: 'bold' },
+    bodyFont: { ...tickFont(theme), size: 13, weight: 'bold' }
+  } as const
+}
+
+function tooltip (theme: ChartTheme) {
+  return {
+    ...tooltipStyle(theme),
+    // The dot dataset repeats the line's newest point.
+    filter: (item: TooltipItem<'line'>) => item.datasetIndex === 0,
     callbacks: {
       title: (items: ReadonlyArray<TooltipItem<'line'>>) => formatClock(items[0]?.parsed.x ?? 0),
       label: (item: TooltipItem<'line'>) => formatValue(item.parsed.y ?? Number.NaN)
@@ -118,24 +133,34 @@ function tooltip (theme: ChartTheme) {
   } as const
 }
 
+/** The value axis of every chart: on the right, a few formatted ticks. */
+export function valueScale (theme: ChartTheme) {
+  return {
+    type: 'linear',
+    position: 'right',
+    border: { display: false },
+    grid: { color: theme.grid },
+    ticks: { color: theme.text, font: tickFont(theme), maxTicksLimit: 4, callback: (value: number | string) => formatValue(Number(value)) }
+  } as const
+}
+
+/** Options every chart shares: drawn without animation from data in Chart.js's own shape, sized by its container. */
+export const BASE_OPTIONS = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  parsing: false,
+  layout: { padding: { top: 4 } }
+} as const
+
 function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): ChartOptions<'line'> {
   return {
-    animation: false,
-    responsive: true,
-    maintainAspectRatio: false,
-    parsing: false,
+    ...BASE_OPTIONS,
     normalized: true,
     interaction: { mode: 'nearest', axis: 'x', intersect: false },
-    layout: { padding: { top: 4 } },
     scales: {
       x: timeScale(theme, windowMs, nowMs),
-      y: {
-        type: 'linear',
-        position: 'right',
-        border: { display: false },
-        grid: { color: theme.grid },
-        ticks: { color: theme.text, font: tickFont(theme), maxTicksLimit: 4, callback: (value) => formatValue(Number(value)) }
-      }
+      y: valueScale(theme)
     },
     plugins: { tooltip: tooltip(theme) }
   }
@@ -144,6 +169,9 @@ function lineOptions (theme: ChartTheme, windowMs: number, nowMs: number): Chart
 /**
  * Creates a line chart of `points` (read in place) on `canvas`, without animation, with its
  * x axis on the window ending at `nowMs` (without bounds, the first layout would span from 0).
+ * A second dataset holds only the newest point, drawn as a dot: it marks the live end and
+ * keeps a lone point visible. A dot option per point (scriptable) would make Chart.js
+ * resolve options for every point on every update, its main cost at 100 cards.
  */
 export function createLineChart (
   canvas: HTMLCanvasElement,
@@ -162,26 +190,53 @@ export function createLineChart (
         borderWidth: 2,
         backgroundColor: fadeFill(color),
         fill: 'start',
-        // A dot on the newest point only: it marks the live end, and a lone point stays visible.
-        pointRadius: (context) => (context.dataIndex === context.dataset.data.length - 1 ? 3 : 0),
+        // Static point colours: points would otherwise inherit the scriptable fill and be resolved one by one.
         pointBackgroundColor: color,
+        pointRadius: 0,
         pointHoverRadius: 4,
         pointHoverBackgroundColor: color,
         tension: 0
+      }, {
+        data: [],
+        pointRadius: 3,
+        pointBackgroundColor: color,
+        pointBorderWidth: 0,
+        showLine: false
       }]
     },
     options: lineOptions(theme, windowMs, nowMs)
   })
 }
 
+/** Moves the dot of a line chart to its newest point; takes effect on the next update. */
+export function markLatest (chart: LineChart): void {
+  const dot = chart.data.datasets[1]
+  const latest = chart.data.datasets[0]?.data.at(-1)
+  if (dot !== undefined) dot.data = latest === undefined ? [] : [latest]
+}
+
+/** A chart with a linear x axis of ms timestamps. */
+interface WindowedChart {
+  readonly options: { readonly scales?: { readonly x?: { min?: unknown, max?: unknown } } }
+}
+
+/** Moves a chart's x axis to the window ending at `nowMs`; takes effect on the next update. */
+export function slideWindow (chart: WindowedChart, windowMs: number, nowMs: number): void {
+  const x = chart.options.scales?.x
+  if (x === undefined) return
+  x.min = nowMs - windowMs
+  x.max = nowMs
+}
+
 /** Re-applies colours after the colour scheme changed; takes effect on the next update. */
 export function applyTheme (chart: LineChart, theme: ChartTheme, color: string, windowMs: number, nowMs: number): void {
-  const dataset = chart.data.datasets[0]
-  if (dataset !== undefined) {
-    dataset.borderColor = color
-    dataset.backgroundColor = fadeFill(color)
-    dataset.pointHoverBackgroundColor = color
-    dataset.pointBackgroundColor = color
+  const [line, dot] = chart.data.datasets
+  if (line !== undefined) {
+    line.borderColor = color
+    line.backgroundColor = fadeFill(color)
+    line.pointBackgroundColor = color
+    line.pointHoverBackgroundColor = color
   }
+  if (dot !== undefined) dot.pointBackgroundColor = color
   chart.options = lineOptions(theme, windowMs, nowMs)
 }

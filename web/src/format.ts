@@ -40,6 +40,50 @@ export function formatValue (value: number, locale: string = DEFAULT_LOCALE): st
   return numberFormat(locale, optionsFor(Math.abs(value))).format(value)
 }
 
+// Currency codes shown with their symbol; other units follow the number.
+const CURRENCIES = new Set(['USD', 'EUR', 'GBP', 'JPY', 'CHF'])
+const currencyOf = (unit: string | undefined): string | undefined => {
+  const code = unit?.toUpperCase()
+  return code !== undefined && CURRENCIES.has(code) ? code : undefined
+}
+
+function withUnit (text: string, unit: string | undefined): string {
+  if (unit === undefined || unit === '') return text
+  return unit === '%' ? `${text}%` : `${text} ${unit}`
+}
+
+/**
+ * Formats a value with its unit (a point's `unit` tag): a currency code as its symbol
+ * (`$64,250.5`), `%` attached (`12.5%`), any other unit after a space (`182 ms`).
+ * Numbers as {@link formatValue}.
+ */
+export function formatAmount (value: number, unit?: string, locale: string = DEFAULT_LOCALE): string {
+  const currency = currencyOf(unit)
+  if (currency === undefined || !Number.isFinite(value)) return withUnit(formatValue(value, locale), unit)
+  return numberFormat(locale, { ...optionsFor(Math.abs(value)), style: 'currency', currency }).format(value)
+}
+
+/**
+ * Formats a price for a ticker: always two decimals from 1 up (`64,250.50`, so the digits
+ * do not jump as the price moves), four significant digits below 1, with its unit as
+ * {@link formatAmount}.
+ */
+export function formatPrice (value: number, unit?: string, locale: string = DEFAULT_LOCALE): string {
+  if (!Number.isFinite(value)) return '—'
+  const digits: Intl.NumberFormatOptions = Math.abs(value) >= 1 || value === 0
+    ? { minimumFractionDigits: 2, maximumFractionDigits: 2 }
+    : { maximumSignificantDigits: 4 }
+  const currency = currencyOf(unit)
+  if (currency !== undefined) return numberFormat(locale, { ...digits, style: 'currency', currency }).format(value)
+  return withUnit(numberFormat(locale, digits).format(value), unit)
+}
+
+/** Formats a rate per second: `12.5/s`, or `12.5 req/s` with a unit. */
+export function formatRate (perSecond: number, unit?: string, locale: string = DEFAULT_LOCALE): string {
+  const text = formatValue(perSecond, locale)
+  return unit === undefined || unit === '' ? `${text}/s` : `${text} ${unit}/s`
+}
+
 /** Change between the first and the last value of a window. `percent` is undefined when `from` is 0. */
 export interface Change {
   readonly delta: number

@@ -28,8 +28,10 @@ export interface BackfillOptions {
   readonly accepts?: (metric: string) => boolean
   /** Receives each metric's latest point from the catalog, before any history; its id is the last one seen. */
   readonly loadLatest: (summary: MetricSummary) => void
-  /** Receives the history of one metric as chart points (see {@link bucketPoints}), oldest first. */
-  readonly loadHistory: (metric: string, points: readonly ChartPoint[]) => void
+  /** Receives the history of one metric: its time buckets, oldest first (see {@link bucketPoints}). */
+  readonly loadHistory: (metric: string, history: MetricBuckets) => void
+  /** Buckets to ask for per metric, e.g. one per pixel of its chart; default {@link bucketCount} of the window. */
+  readonly points?: (metric: string) => number
   /** Parallel history requests; default {@link DEFAULT_CONCURRENCY}. */
   readonly concurrency?: number
 }
@@ -78,16 +80,17 @@ export async function backfill (options: BackfillOptions): Promise<BackfillResul
   for (const summary of summaries) options.loadLatest(summary)
 
   const fromMs = Math.max(0, (options.now ?? Date.now)() - options.windowMs)
-  const query = `from=${fromMs}&points=${bucketCount(options.windowMs)}`
+  const points = (metric: string): number =>
+    Math.min(MAX_BUCKETS, Math.max(1, Math.round(options.points?.(metric) ?? bucketCount(options.windowMs))))
   const queue = summaries.map((summary) => summary.metric)
   const failed: Array<{ metric: string, error: Error }> = []
   const worker = async (): Promise<void> => {
     for (let metric = queue.shift(); metric !== undefined; metric = queue.shift()) {
-      const url = `/api/metrics/${encodeURIComponent(metric)}/history?${query}`
+      const url = `/api/metrics/${encodeURIComponent(metric)}/history?from=${fromMs}&points=${points(metric)}`
       try {
         const history = parseBuckets(await getJson(options.fetch, url))
         if (history instanceof Error) throw history
-        options.loadHistory(metric, bucketPoints(history))
+        options.loadHistory(metric, history)
       } catch (err) {
         // One metric's history is an enhancement: its card still has the latest point and goes on live.
         failed.push({ metric, error: err instanceof Error ? err : new Error(String(err)) })

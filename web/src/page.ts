@@ -2,6 +2,13 @@ import type { BoardStats } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
 import { formatCount, formatDuration } from './format.js'
+import { WINDOWS, type Layout } from './layout.js'
+import type { ThemeName } from './theme.js'
+
+function pressed (button: HTMLButtonElement, on: boolean, text: string): void {
+  button.setAttribute('aria-pressed', String(on))
+  setText(button, text)
+}
 
 const statusText: Record<StreamStatus, string> = {
   live: 'Live',
@@ -18,6 +25,15 @@ export class Page {
   readonly board: HTMLElement
   /** The filter box. */
   readonly filter: HTMLInputElement
+  /** The time window selector; option values are the layout's window names (`5m`). */
+  readonly window: HTMLSelectElement
+  /** Toggles grouping by name prefix. */
+  readonly group: HTMLButtonElement
+  /** Lists hidden metrics, or stops listing them. */
+  readonly showHidden: HTMLButtonElement
+  readonly pause: HTMLButtonElement
+  readonly theme: HTMLButtonElement
+  #windowLabel: HTMLElement
   #status: HTMLElement
   #statusText: HTMLElement
   #count: HTMLElement
@@ -32,6 +48,12 @@ export class Page {
   constructor (origin: string, windowMs: number) {
     this.board = byId('board', HTMLElement)
     this.filter = byId('filter', HTMLInputElement)
+    this.window = byId('window', HTMLSelectElement)
+    this.group = byId('group', HTMLButtonElement)
+    this.showHidden = byId('show-hidden', HTMLButtonElement)
+    this.pause = byId('pause', HTMLButtonElement)
+    this.theme = byId('theme', HTMLButtonElement)
+    this.#windowLabel = byId('window-label', HTMLElement)
     this.#status = byId('status', HTMLElement)
     this.#statusText = byId('status-text', HTMLElement)
     this.#count = byId('metric-count', HTMLElement)
@@ -41,7 +63,22 @@ export class Page {
     setText(byId('curl-publish', HTMLElement),
       `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' ${origin}/api/events`)
     setText(byId('curl-stream', HTMLElement), `curl -N ${origin}/api/stream`)
-    setText(byId('window-label', HTMLElement), `last ${formatDuration(windowMs)}`)
+    this.setWindow(windowMs)
+  }
+
+  /** Labels the window, in ms. */
+  setWindow (windowMs: number): void {
+    setText(this.#windowLabel, `last ${formatDuration(windowMs)}`)
+  }
+
+  /** Shows the header controls' state: the layout's window and grouping, and the board's other switches. */
+  setControls (layout: Layout, state: { readonly showHidden: boolean, readonly paused: boolean, readonly theme: ThemeName }): void {
+    this.window.value = WINDOWS.find((w) => w.ms === layout.windowMs)?.name ?? '5m'
+    pressed(this.group, layout.grouped, 'Group')
+    this.showHidden.hidden = layout.hidden.length === 0
+    pressed(this.showHidden, state.showHidden, `Hidden (${layout.hidden.length})`)
+    pressed(this.pause, state.paused, state.paused ? 'Resume' : 'Pause')
+    this.theme.setAttribute('aria-label', `Switch to ${state.theme === 'light' ? 'dark' : 'light'} theme`)
   }
 
   /** Shows the connection state in the badge (`data-state` drives its colour). */

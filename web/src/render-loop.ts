@@ -9,16 +9,26 @@ export interface RenderLoopOptions {
   readonly requestFrame: (callback: () => void) => unknown
   /** Wall clock in ms since the epoch, passed to `render`; default `Date.now`. */
   readonly now?: () => number
+  /**
+   * Least time between two renders of one item, in ms; default 0 (every frame it is dirty).
+   * A card fed 10 points a second need not redraw its chart 10 times a second: a few are
+   * enough to look live, and the frames in between stay free for scrolling.
+   */
+  readonly minIntervalMs?: number
 }
 
 /**
  * Batches redraws: points mark a card dirty, and each animation frame renders every dirty
  * card that is on screen once, however many points arrived (one `chart.update` per card per
- * frame, never one per event). Off-screen cards stay dirty and are drawn when they return.
+ * frame, never one per event), and not again within `minIntervalMs`. Off-screen cards stay
+ * dirty and are drawn when they return.
  */
 export class RenderLoop<R extends Renderable> {
   #requestFrame: (callback: () => void) => unknown
   #now: () => number
+  #minIntervalMs: number
+  /** When each item was last rendered, in ms. */
+  #renderedAt = new Map<R, number>()
   #dirty = new Set<R>()
   #hidden = new Set<R>()
   #tracked = new Set<R>()
@@ -27,6 +37,7 @@ export class RenderLoop<R extends Renderable> {
   constructor (options: RenderLoopOptions) {
     this.#requestFrame = options.requestFrame
     this.#now = options.now ?? Date.now
+    this.#minIntervalMs = options.minIntervalMs ?? 0
   }
 
   /** Whether a frame is pending. */
@@ -50,6 +61,7 @@ export class RenderLoop<R extends Renderable> {
     this.#tracked.delete(item)
     this.#dirty.delete(item)
     this.#hidden.delete(item)
+    this.#renderedAt.delete(item)
   }
 
   /** Asks for `item` to be drawn on the next frame (or when it comes back on screen). */
@@ -85,10 +97,18 @@ export class RenderLoop<R extends Renderable> {
     // Cleared first, so one item that throws cannot stop later frames from being scheduled.
     this.#scheduled = false
     const now = this.#now()
+    let waiting = false
     for (const item of this.#dirty) {
       if (this.#hidden.has(item)) continue
+      if (now - (this.#renderedAt.get(item) ?? Number.NEGATIVE_INFINITY) < this.#minIntervalMs) {
+        waiting = true
+        continue
+      }
       this.#dirty.delete(item)
+      this.#renderedAt.set(item, now)
       item.render(now)
     }
+    // Items drawn too recently wait for a later frame.
+    if (waiting) this.#schedule()
   }
 }

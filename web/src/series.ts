@@ -18,6 +18,13 @@ export interface ChartPoint {
   readonly y: number
 }
 
+/** Figures over the points of a window. The mean is of the points held, so thinned history weighs less than it did. */
+export interface WindowStats {
+  readonly min: number
+  readonly max: number
+  readonly avg: number
+}
+
 /** Options of a {@link Series}. */
 export interface SeriesOptions {
   /** Points older than `now - windowMs` are dropped. Default {@link DEFAULT_WINDOW_MS}. */
@@ -91,11 +98,13 @@ export class Series {
 
   /**
    * Replaces the history points (the time buckets of the history endpoint, which carry no
-   * ids) with `points`, in any order. Points with ids stay; history never changes
+   * ids) with `points`, in any order. Points with ids stay, except those stamped at or
+   * before `coveredToMs` (the range's end): they are in the buckets already, and drawing
+   * them twice would count them twice in sums and averages. History never changes
    * {@link latest} or {@link lastId}, so which live points are new is decided by the
    * events alone. Returns whether the series changed.
    */
-  setHistory (points: readonly ChartPoint[]): boolean {
+  setHistory (points: readonly ChartPoint[], coveredToMs = Number.NEGATIVE_INFINITY): boolean {
     const added = [...points].sort((a, b) => a.x - b.x)
     const merged: ChartPoint[] = []
     const ids: number[] = []
@@ -104,6 +113,10 @@ export class Series {
       const id = this.#ids[i] as number
       if (id === HISTORY_ID) continue
       const point = this.points[i] as ChartPoint
+      if (point.x <= coveredToMs) {
+        this.#known.delete(id)
+        continue
+      }
       // At equal times history goes first, as #indexFor would place it.
       for (; next < added.length && (added[next] as ChartPoint).x <= point.x; next++) {
         merged.push(added[next] as ChartPoint)
@@ -142,6 +155,20 @@ export class Series {
     const first = this.points[0]
     if (this.#latest === undefined || first === undefined || this.points.length < 2) return undefined
     return computeChange(first.y, this.#latest.value)
+  }
+
+  /** Lowest, highest and mean value of the points in the window, or undefined when empty. */
+  stats (): WindowStats | undefined {
+    if (this.points.length === 0) return undefined
+    let min = Number.POSITIVE_INFINITY
+    let max = Number.NEGATIVE_INFINITY
+    let sum = 0
+    for (const point of this.points) {
+      min = Math.min(min, point.y)
+      max = Math.max(max, point.y)
+      sum += point.y
+    }
+    return { min, max, avg: sum / this.points.length }
   }
 
   #insert (event: StoredEvent): void {

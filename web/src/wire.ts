@@ -38,10 +38,10 @@ export function parseCatalog (body: unknown): MetricSummary[] | Error {
   return body['metrics'].filter(isMetricSummary)
 }
 
-/** True for a HistoryBucket: finite start, min, max, avg and last, and a positive integer count. */
+/** True for a HistoryBucket: finite start, min, max, avg, first and last, and a positive integer count. */
 export function isHistoryBucket (value: unknown): value is HistoryBucket {
   return isRecord(value) &&
-    ['t', 'min', 'max', 'avg', 'last'].every((key) => Number.isFinite(value[key])) &&
+    ['t', 'min', 'max', 'avg', 'first', 'last'].every((key) => Number.isFinite(value[key])) &&
     Number.isInteger(value['count']) && (value['count'] as number) > 0
 }
 

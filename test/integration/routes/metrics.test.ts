@@ -40,7 +40,7 @@ t.test('history defaults to the last hour', async (t) => {
   t.same((await app.inject('/api/metrics/m/history?raw=1')).json().points.map((p: { value: number }) => p.value), [2])
 })
 
-t.test('history answers at most `points` buckets with min, max, avg, last and count', async (t) => {
+t.test('history answers at most `points` buckets with min, max, avg, first, last and count', async (t) => {
   const app = await buildTestApp(t)
   // One point a second for 100 s: values 0..99, with a second point at ts 50 s that arrives later.
   await app.pulseboard.publisher.publish(Array.from({ length: 100 }, (_, i) => ({ metric: 'b', value: i, ts: NOW + i * 1000 })))
@@ -48,10 +48,10 @@ t.test('history answers at most `points` buckets with min, max, avg, last and co
   const body = (await app.inject(`/api/metrics/b/history?from=${NOW}&to=${NOW + 99_999}&points=10`)).json()
   t.equal(body.bucketMs, 10_000)
   t.equal(body.buckets.length, 10)
-  t.same(body.buckets[0], { t: NOW, min: 0, max: 9, avg: 4.5, last: 9, count: 10 })
-  t.same(body.buckets[5], { t: NOW + 50_000, min: -1, max: 59, avg: (50 + 51 + 52 + 53 + 54 + 55 + 56 + 57 + 58 + 59 - 1) / 11, last: 59, count: 11 })
+  t.same(body.buckets[0], { t: NOW, min: 0, max: 9, avg: 4.5, first: 0, last: 9, count: 10 })
+  t.same(body.buckets[5], { t: NOW + 50_000, min: -1, max: 59, avg: (50 + 51 + 52 + 53 + 54 + 55 + 56 + 57 + 58 + 59 - 1) / 11, first: 50, last: 59, count: 11 })
   const narrow = (await app.inject(`/api/metrics/b/history?from=${NOW + 50_000}&to=${NOW + 50_000}`)).json()
-  t.same(narrow.buckets, [{ t: NOW + 50_000, min: -1, max: 50, avg: 24.5, last: -1, count: 2 }], 'ties in ts: the later point is last')
+  t.same(narrow.buckets, [{ t: NOW + 50_000, min: -1, max: 50, avg: 24.5, first: 50, last: -1, count: 2 }], 'ties in ts: the earlier point is first, the later last')
   const empty = (await app.inject(`/api/metrics/b/history?from=${NOW - 10_000}&to=${NOW - 1}`)).json()
   t.same(empty.buckets, [])
 })

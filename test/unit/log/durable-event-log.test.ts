@@ -107,8 +107,8 @@ t.test('history and buckets are read by the pool and match the store', async (t)
     t.equal(text(await log.buckets('m', query)), text(await store.buckets('m', query)), `buckets ${JSON.stringify(query)}`)
   }
   t.same(JSON.parse(text(await log.buckets('m', { fromMs: 1000, toMs: 1019, bucketMs: 10 }))!), [
-    { t: 1000, min: 0, max: 9, avg: 4.5, last: 9, count: 10 },
-    { t: 1010, min: 10, max: 99, avg: 244 / 11, last: 19, count: 11 }
+    { t: 1000, min: 0, max: 9, avg: 4.5, first: 0, last: 9, count: 10 },
+    { t: 1010, min: 10, max: 99, avg: 244 / 11, first: 10, last: 19, count: 11 }
   ])
 })
 

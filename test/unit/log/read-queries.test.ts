@@ -35,11 +35,13 @@ function expectedBuckets (events: readonly StoredEvent[], metric: string, fromMs
   return [...groups.entries()].sort(([a], [b]) => a - b).map(([k, group]) => {
     const values = group.map((e) => e.value)
     const latest = group.reduce((a, b) => (b.ts > a.ts || (b.ts === a.ts && b.id > a.id) ? b : a))
+    const earliest = group.reduce((a, b) => (b.ts < a.ts || (b.ts === a.ts && b.id < a.id) ? b : a))
     return {
       t: fromMs + k * bucketMs,
       min: Math.min(...values),
       max: Math.max(...values),
       avg: values.reduce((sum, v) => sum + v, 0) / values.length,
+      first: earliest.value,
       last: latest.value,
       count: values.length
     }
@@ -65,9 +67,9 @@ t.test('buckets match figures computed from the raw points', async (t) => {
   const buckets = run({ op: 'buckets', ...query })
   t.same(buckets, expectedBuckets(events, 'cpu', 1000, 1399, 100))
   t.equal(JSON.stringify(buckets), JSON.stringify([
-    { t: 1000, min: 1, max: 9, avg: 5, last: 9, count: 3 },
-    { t: 1100, min: 0.5, max: 7, avg: 23.5 / 6, last: 6.5, count: 6 },
-    { t: 1300, min: -2, max: 8, avg: 3, last: 8, count: 2 }
+    { t: 1000, min: 1, max: 9, avg: 5, first: 5, last: 9, count: 3 },
+    { t: 1100, min: 0.5, max: 7, avg: 23.5 / 6, first: 4, last: 6.5, count: 6 },
+    { t: 1300, min: -2, max: 8, avg: 3, first: -2, last: 8, count: 2 }
   ]), 'exact figures, keys in wire order, empty buckets left out, ascending')
 })
 
@@ -88,9 +90,9 @@ t.test('both ends of the range are inclusive and points just outside are left ou
 t.test('a point exactly on a bucket boundary goes to the later bucket', async (t) => {
   const { run } = await store(t, [[p('m', 1, 99), p('m', 2, 100), p('m', 3, 199), p('m', 4, 200)]])
   t.same(run({ op: 'buckets', metric: 'm', fromMs: 0, toMs: 1000, bucketMs: 100 }), [
-    { t: 0, min: 1, max: 1, avg: 1, last: 1, count: 1 },
-    { t: 100, min: 2, max: 3, avg: 2.5, last: 3, count: 2 },
-    { t: 200, min: 4, max: 4, avg: 4, last: 4, count: 1 }
+    { t: 0, min: 1, max: 1, avg: 1, first: 1, last: 1, count: 1 },
+    { t: 100, min: 2, max: 3, avg: 2.5, first: 2, last: 3, count: 2 },
+    { t: 200, min: 4, max: 4, avg: 4, first: 4, last: 4, count: 1 }
   ])
 })
 
@@ -104,10 +106,14 @@ t.test('buckets start at fromMs, not at a multiple of bucketMs', async (t) => {
   }
 })
 
-t.test('ties in ts within a bucket take the point with the greatest id as last', async (t) => {
-  const { run } = await store(t, [[p('m', 3, 50), p('m', 1, 50)], [p('m', 2, 50), p('m', 9, 10)]])
+t.test('ties in ts within a bucket take the point with the greatest id as last, the lowest as first', async (t) => {
+  const { run } = await store(t, [[p('m', 3, 50), p('m', 1, 50)], [p('m', 2, 50), p('m', 9, 60)]])
   t.same(run({ op: 'buckets', metric: 'm', fromMs: 0, toMs: 99, bucketMs: 100 }), [
-    { t: 0, min: 1, max: 9, avg: 3.75, last: 2, count: 4 }
+    { t: 0, min: 1, max: 9, avg: 3.75, first: 3, last: 9, count: 4 }
+  ])
+  const { run: tied } = await store(t, [[p('m', 3, 50), p('m', 1, 50)], [p('m', 2, 50), p('m', 9, 10)]])
+  t.same(tied({ op: 'buckets', metric: 'm', fromMs: 0, toMs: 99, bucketMs: 100 }), [
+    { t: 0, min: 1, max: 9, avg: 3.75, first: 9, last: 2, count: 4 }
   ])
 })
 
@@ -119,8 +125,8 @@ t.test('an empty range, a range with no points and another metric give no bucket
   t.same(run({ op: 'buckets', metric: 'disk', fromMs: 0, toMs: 1e15, bucketMs: 100 }), [], 'a metric never stored')
   const mem = run({ op: 'buckets', metric: 'mem', fromMs: 1000, toMs: 1399, bucketMs: 100 })
   t.same(mem, [
-    { t: 1000, min: 1e6, max: 1e6, avg: 1e6, last: 1e6, count: 1 },
-    { t: 1100, min: -1e6, max: -1e6, avg: -1e6, last: -1e6, count: 1 }
+    { t: 1000, min: 1e6, max: 1e6, avg: 1e6, first: 1e6, last: 1e6, count: 1 },
+    { t: 1100, min: -1e6, max: -1e6, avg: -1e6, first: -1e6, last: -1e6, count: 1 }
   ], 'each metric only sees its own points')
 })
 

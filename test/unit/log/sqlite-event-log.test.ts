@@ -193,19 +193,19 @@ t.test('the catalog survives a reopen, counts keep adding up and tags follow the
   t.equal(second.catalog().length, 2, 'callers get a copy')
 })
 
-t.test('buckets gives min, max, avg, last and count per non-empty bucket, as JSON text', async (t) => {
+t.test('buckets gives min, max, avg, first, last and count per non-empty bucket, as JSON text', async (t) => {
   const log = open(t)
   await log.append([point('m', 4, 1000), point('m', 8, 1099), point('m', 6, 1050), point('other', 99, 1000)])
   await log.append([point('m', 1, 1300), point('m', 3, 1300), point('m', 2, 1100)])
   const expected: HistoryBucket[] = [
-    { t: 1000, min: 4, max: 8, avg: 6, last: 8, count: 3 },
-    { t: 1100, min: 2, max: 2, avg: 2, last: 2, count: 1 },
-    { t: 1300, min: 1, max: 3, avg: 2, last: 3, count: 2 }
+    { t: 1000, min: 4, max: 8, avg: 6, first: 4, last: 8, count: 3 },
+    { t: 1100, min: 2, max: 2, avg: 2, first: 2, last: 2, count: 1 },
+    { t: 1300, min: 1, max: 3, avg: 2, first: 1, last: 3, count: 2 }
   ]
   const answer = await log.buckets('m', { fromMs: 1000, toMs: 1300, bucketMs: 100 })
-  t.equal(text(answer), JSON.stringify(expected), 'last is the latest by ts, then by id; keys in wire order')
+  t.equal(text(answer), JSON.stringify(expected), 'first is the earliest by ts, last the latest, ties by id; keys in wire order')
   t.same(parse(await log.buckets('m', { fromMs: 1001, toMs: 1299, bucketMs: 1000 })), [
-    { t: 1001, min: 2, max: 8, avg: 16 / 3, last: 2, count: 3 }
+    { t: 1001, min: 2, max: 8, avg: 16 / 3, first: 6, last: 2, count: 3 }
   ], 'both ends of the range are inclusive and the points outside are left out')
   t.equal(text(await log.buckets('m', { fromMs: 5000, toMs: 6000, bucketMs: 100 })), '[]', 'a known metric with nothing in range')
   t.equal(await log.buckets('nope', { fromMs: 0, toMs: 1e15, bucketMs: 100 }), undefined, 'an unknown metric')

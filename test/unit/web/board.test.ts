@@ -1,14 +1,13 @@
 import t from 'tap'
-import type { StoredEvent } from '../../../server/core/event.js'
-import { Board, type BoardStats } from '../../../web/src/board.js'
+import type { MetricBuckets, StoredEvent } from '../../../server/core/event.js'
+import { Board, compileFilter, type BoardStats } from '../../../web/src/board.js'
 import type { Card } from '../../../web/src/cards/card.js'
-import type { ChartPoint } from '../../../web/src/series.js'
 
 class FakeCard implements Card {
   readonly metric: string
   readonly pushed: StoredEvent[] = []
   readonly backfilled: StoredEvent[][] = []
-  readonly histories: ChartPoint[][] = []
+  readonly histories: MetricBuckets[] = []
   hidden = false
   destroyed = false
 
@@ -18,7 +17,7 @@ class FakeCard implements Card {
 
   push (event: StoredEvent): void { this.pushed.push(event) }
   backfill (events: readonly StoredEvent[]): void { this.backfilled.push([...events]) }
-  setHistory (points: readonly ChartPoint[]): void { this.histories.push([...points]) }
+  setHistory (history: MetricBuckets): void { this.histories.push(history) }
   setHidden (hidden: boolean): void { this.hidden = hidden }
   render (): void {}
   destroy (): void { this.destroyed = true }
@@ -42,6 +41,8 @@ function setup (accepts?: (metric: string) => boolean) {
 }
 
 const event = (metric: string, id: number): StoredEvent => ({ id, metric, value: id, ts: id })
+const history = (metric: string, last: number): MetricBuckets =>
+  ({ metric, fromMs: 0, toMs: 10, bucketMs: 1, buckets: [{ t: 1, min: last, max: last, avg: last, first: last, last, count: 1 }] })
 
 t.test('creates a card when a metric first appears and routes later points to it', async (t) => {
   const { board, stats } = setup()
@@ -73,19 +74,19 @@ t.test('backfill creates the card and hands it the points', async (t) => {
 
 t.test('history goes to the card the catalog created, and never creates one', async (t) => {
   const { board, stats } = setup()
-  board.setHistory('cpu.load', [{ x: 1, y: 1 }])
+  board.setHistory('cpu.load', history('cpu.load', 1))
   t.equal(board.size, 0)
   t.same(stats, [])
   board.backfill('cpu.load', [event('cpu.load', 5)])
-  board.setHistory('cpu.load', [{ x: 1, y: 1 }, { x: 2, y: 2 }])
-  t.same(board.get('cpu.load')?.histories, [[{ x: 1, y: 1 }, { x: 2, y: 2 }]])
+  board.setHistory('cpu.load', history('cpu.load', 2))
+  t.same(board.get('cpu.load')?.histories, [history('cpu.load', 2)])
 })
 
 t.test('ignores metrics outside the subscribed globs', async (t) => {
   const { board } = setup((metric) => metric.startsWith('btc.'))
   board.push(event('eth.usd', 1))
   board.backfill('eth.usd', [event('eth.usd', 1)])
-  board.setHistory('eth.usd', [{ x: 1, y: 1 }])
+  board.setHistory('eth.usd', history('eth.usd', 1))
   board.push(event('btc.usd', 2))
   t.same(board.metrics, ['btc.usd'])
 })
@@ -105,6 +106,18 @@ t.test('the filter hides cards whose name lacks the text, case-insensitively', a
   t.same(stats.at(-1), { total: 5, visible: 3 })
   board.setFilter('')
   t.same(stats.at(-1), { total: 5, visible: 5 })
+})
+
+t.test('remove destroys one card and reports it', async (t) => {
+  const { board, removed, stats } = setup()
+  board.push(event('a', 1))
+  board.push(event('b', 2))
+  const card = board.get('a')
+  board.remove('a')
+  t.same(removed, ['a'])
+  t.ok(card?.destroyed)
+  t.same(board.metrics, ['b'])
+  t.same(stats.at(-1), { total: 1, visible: 1 })
 })
 
 t.test('clear removes and destroys every card', async (t) => {
@@ -128,4 +141,42 @@ t.test('works without the optional callbacks', async (t) => {
   board.setFilter('x')
   board.clear()
   t.equal(board.size, 0)
+})
+
+t.test('the filter takes several words, all required, and globs', async (t) => {
+  const { board } = setup()
+  for (const metric of ['btc.usd', 'btc.eur', 'eth.usd', 'web.btc_usd']) board.push(event(metric, 1))
+  const shown = (): string[] => board.metrics.filter((m) => board.get(m)?.hidden === false)
+  board.setFilter('btc usd')
+  t.same(shown(), ['btc.usd', 'web.btc_usd'])
+  board.setFilter('BTC.*')
+  t.same(shown(), ['btc.eur', 'btc.usd'], 'a glob matches the whole name')
+  t.equal(compileFilter('')('anything'), true)
+})
+
+t.test('a custom order, isShown, resort and remove', async (t) => {
+  let hidden = new Set<string>(['b'])
+  let reversed = true
+  const board = new Board<FakeCard>({
+    createCard: (metric) => new FakeCard(metric),
+    place: () => {},
+    compare: (a, b) => (reversed ? b.localeCompare(a) : a.localeCompare(b)),
+    isShown: (metric) => !hidden.has(metric)
+  })
+  for (const metric of ['a', 'c', 'b']) board.push(event(metric, 1))
+  t.same(board.metrics, ['c', 'b', 'a'])
+  t.equal(board.get('b')?.hidden, true)
+  hidden = new Set()
+  board.refresh()
+  t.equal(board.get('b')?.hidden, false)
+  reversed = false
+  board.resort()
+  t.same(board.metrics, ['a', 'b', 'c'])
+  const card = board.get('b')
+  board.remove('b')
+  board.remove('nothing')
+  t.same(board.metrics, ['a', 'c'])
+  t.ok(card?.destroyed)
+  board.push(event('b', 2))
+  t.same(board.metrics, ['a', 'b', 'c'], 'a removed metric comes back as a new card')
 })

@@ -5,7 +5,10 @@ import {
   formatChange,
   formatClock,
   formatCount,
+  formatAmount,
   formatDuration,
+  formatPrice,
+  formatRate,
   formatValue,
   tickStepMs
 } from '../../../web/src/format.js'
@@ -86,4 +89,28 @@ t.test('tickStepMs picks a round step for about five labels', async (t) => {
   t.equal(tickStepMs(60_000), 15_000)
   t.equal(tickStepMs(1000), 1000)
   t.equal(tickStepMs(30 * 86_400_000), 86_400_000, 'capped at a day')
+})
+
+t.test('formatAmount shows the unit tag: currencies as symbols, % attached, others after a space', async (t) => {
+  t.equal(formatAmount(64250.5, 'USD'), '$64,250.50')
+  t.equal(formatAmount(3.5, 'eur'), '€3.50')
+  t.equal(formatAmount(12.5, '%'), '12.5%')
+  t.equal(formatAmount(1234.567, 'ms'), '1,234.57 ms')
+  t.equal(formatAmount(5, ''), '5')
+  t.equal(formatAmount(5), '5')
+  t.equal(formatAmount(Number.NaN, 'USD'), '— USD')
+})
+
+t.test('formatPrice keeps two decimals from 1 up so the digits do not jump', async (t) => {
+  t.equal(formatPrice(64250.5), '64,250.50')
+  t.equal(formatPrice(64250, 'USD'), '$64,250.00')
+  t.equal(formatPrice(0), '0.00')
+  t.equal(formatPrice(0.000123456), '0.0001235')
+  t.equal(formatPrice(3.1, 'pts'), '3.10 pts')
+  t.equal(formatPrice(Number.POSITIVE_INFINITY), '—')
+})
+
+t.test('formatRate is per second', async (t) => {
+  t.equal(formatRate(12.345), '12.35/s')
+  t.equal(formatRate(1500, 'req'), '1,500 req/s')
 })

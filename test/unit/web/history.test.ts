@@ -11,7 +11,7 @@ const BUCKET_MS = 1001
 const ok = (body: unknown): ResponseLike => ({ ok: true, status: 200, json: async () => body })
 const fail = (status: number): ResponseLike => ({ ok: false, status, json: async () => ({}) })
 const summary = (metric: string, id: number) => ({ metric, value: id, ts: NOW - 1000, id, count: 10 })
-const bucket = (t: number, last: number): HistoryBucket => ({ t, min: last - 1, max: last + 1, avg: last + 0.25, last, count: 3 })
+const bucket = (t: number, last: number): HistoryBucket => ({ t, min: last - 1, max: last + 1, avg: last + 0.25, first: last - 0.5, last, count: 3 })
 const buckets = (metric: string, list: HistoryBucket[], toMs = NOW): MetricBuckets =>
   ({ metric, fromMs: NOW - WINDOW, toMs, bucketMs: BUCKET_MS, buckets: list })
 
@@ -41,7 +41,7 @@ function recorder () {
   return {
     calls,
     loadLatest: (s: { metric: string, id: number }) => { calls.push(['latest', s.metric, s.id]) },
-    loadHistory: (metric: string, points: readonly ChartPoint[]) => { calls.push(['history', metric, [...points]]) }
+    loadHistory: (metric: string, history: MetricBuckets) => { calls.push(['history', metric, bucketPoints(history)]) }
   }
 }
 
@@ -155,4 +155,13 @@ t.test('the range never starts before the epoch', async (t) => {
   const server = fakeServer({ '/api/metrics': ok({ metrics: [summary('a', 1)] }) })
   await backfill({ fetch: server.fetch, windowMs: WINDOW, now: () => 1000, loadLatest: () => {}, loadHistory: () => {} })
   t.equal(server.requested[1], '/api/metrics/a/history?from=0&points=300')
+})
+
+t.test('asks each metric for the buckets its card wants, within the server maximum', async (t) => {
+  const server = fakeServer({
+    '/api/metrics': ok({ metrics: [summary('a', 1), summary('b', 2), summary('c', 3)] })
+  })
+  const wanted: Record<string, number> = { a: 42.4, b: 0, c: 1e9 }
+  await backfill({ fetch: server.fetch, windowMs: WINDOW, now: () => NOW, points: (metric) => wanted[metric] ?? 1, loadLatest: () => {}, loadHistory: () => {} })
+  t.same(server.requested.slice(1).sort(), ['a', 'b', 'c'].map((m, i) => `/api/metrics/${m}/history?from=${NOW - WINDOW}&points=${[42, 1, MAX_BUCKETS][i]}`))
 })

@@ -6,10 +6,14 @@ class Item {
   render (nowMs: number): void { this.renders.push(nowMs) }
 }
 
-function setup () {
+function setup (minIntervalMs?: number) {
   const frames: Array<() => void> = []
   let clock = 1000
-  const loop = new RenderLoop<Item>({ requestFrame: (callback) => frames.push(callback), now: () => clock })
+  const loop = new RenderLoop<Item>({
+    requestFrame: (callback) => frames.push(callback),
+    now: () => clock,
+    ...(minIntervalMs === undefined ? {} : { minIntervalMs })
+  })
   const runFrame = (): void => {
     const callback = frames.shift()
     if (callback === undefined) throw new Error('no frame requested')
@@ -122,4 +126,24 @@ t.test('uses Date.now by default', async (t) => {
   const before = Date.now()
   frames[0]?.()
   t.ok((item.renders[0] ?? 0) >= before)
+})
+
+t.test('an item is not rendered again within minIntervalMs; it waits for a later frame', async (t) => {
+  const { loop, frames, runFrame } = setup(40)
+  const a = new Item()
+  loop.track(a)
+  runFrame()
+  t.same(a.renders, [1016])
+  loop.markDirty(a)
+  runFrame()
+  runFrame()
+  t.same(a.renders, [1016], 'dirty again 16 and 32 ms later: still waiting')
+  t.equal(frames.length, 1, 'a frame stays requested while it waits')
+  runFrame()
+  t.same(a.renders, [1016, 1064], 'drawn once 40 ms have passed')
+  t.equal(frames.length, 0)
+  loop.untrack(a)
+  loop.track(a)
+  runFrame()
+  t.same(a.renders, [1016, 1064, 1080], 'tracked afresh, it is drawn at once')
 })

@@ -149,3 +149,23 @@ t.test('history is bounded like any point: trimmed by the window, thinned beyond
   t.ok(series.trim(T0 + 200_000))
   t.same(series.points, [])
 })
+
+t.test('stats gives min, max and mean of the points in the window', async (t) => {
+  const series = new Series({ windowMs: 1000 })
+  t.equal(series.stats(), undefined)
+  series.append({ id: 1, metric: 'm', value: 4, ts: 100 })
+  series.append({ id: 2, metric: 'm', value: -2, ts: 200 })
+  series.append({ id: 3, metric: 'm', value: 7, ts: 300 })
+  t.same(series.stats(), { min: -2, max: 7, avg: 3 })
+})
+
+t.test('history covering events up to its end replaces them, so nothing is counted twice', async (t) => {
+  const series = new Series({ windowMs: 10_000 })
+  series.merge([{ id: 7, metric: 'm', value: 4, ts: 1000 }])
+  series.append({ id: 8, metric: 'm', value: 5, ts: 3000 })
+  t.ok(series.setHistory([{ x: 500, y: 1 }, { x: 1500, y: 4 }], 1500))
+  t.same(series.points, [{ x: 500, y: 1 }, { x: 1500, y: 4 }, { x: 3000, y: 5 }], 'the event at 1000 is in the buckets')
+  t.equal(series.latest?.id, 8)
+  t.notOk(series.append({ id: 7, metric: 'm', value: 4, ts: 1000 }), 'a replayed id stays seen')
+  t.ok(series.merge([{ id: 7, metric: 'm', value: 4, ts: 1000 }]), 'a backfill may bring it back')
+})

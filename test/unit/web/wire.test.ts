@@ -32,13 +32,13 @@ t.test('parseCatalog keeps well-formed entries', async (t) => {
   t.type(parseCatalog({ metrics: 'no' }), Error)
 })
 
-const bucket = { t: 1_700_000_000_000, min: 1, max: 3, avg: 2, last: 2.5, count: 4 }
+const bucket = { t: 1_700_000_000_000, min: 1, max: 3, avg: 2, first: 1.5, last: 2.5, count: 4 }
 const history = { metric: 'btc.usd', fromMs: 1_699_999_700_000, toMs: 1_700_000_000_000, bucketMs: 1001, buckets: [bucket] }
 
 t.test('isHistoryBucket needs finite figures and a positive integer count', async (t) => {
   t.ok(isHistoryBucket(bucket))
   t.notOk(isHistoryBucket(null))
-  for (const key of ['t', 'min', 'max', 'avg', 'last'] as const) {
+  for (const key of ['t', 'min', 'max', 'avg', 'first', 'last'] as const) {
     t.notOk(isHistoryBucket({ ...bucket, [key]: null }), `${key} null`)
     t.notOk(isHistoryBucket({ ...bucket, [key]: '1' }), `${key} a string`)
   }

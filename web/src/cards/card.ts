@@ -1,5 +1,4 @@
-import type { StoredEvent } from '../../../server/core/event.js'
-import type { ChartPoint } from '../series.js'
+import type { MetricBuckets, StoredEvent } from '../../../server/core/event.js'
 
 /** One tile of the board, showing one metric. The Board routes points to it by name. */
 export interface Card {
@@ -9,9 +8,9 @@ export interface Card {
   push (event: StoredEvent): void
   /** Merges backfilled events (the catalog's latest point), in any order; they set the last id seen. */
   backfill (events: readonly StoredEvent[]): void
-  /** Replaces the history drawn behind the events: points without ids, from the history endpoint's buckets. */
-  setHistory (points: readonly ChartPoint[]): void
-  /** Shows or hides the card (the filter box). */
+  /** Replaces the history drawn behind the events: the history endpoint's time buckets. */
+  setHistory (history: MetricBuckets): void
+  /** Shows or hides the card (the filter box, hidden metrics). */
   setHidden (hidden: boolean): void
   /** Draws the current state; called by the render loop at most once per frame. */
   render (nowMs: number): void

@@ -1,0 +1,37 @@
+import { decodeLayout, encodeLayout, type Layout } from './layout.js'
+
+/** localStorage key of the last layout. */
+export const LAYOUT_KEY = 'pulseboard.layout'
+
+/** localStorage, or undefined where the browser refuses it (privacy modes, sandboxed frames). */
+export function storage (): Storage | undefined {
+  try {
+    return window.localStorage
+  } catch {
+    // Reading the property throws when storage is blocked; the board then lives in the URL only.
+    return undefined
+  }
+}
+
+/**
+ * Where the layout lives: the URL's hash (a shared link) wins when present, otherwise the
+ * last layout saved in localStorage. Saving writes both, replacing the history entry so
+ * every click does not add a Back step.
+ */
+export class LayoutStore {
+  /** The layout of this page load. */
+  read (): Layout {
+    if (location.hash.length > 1) return decodeLayout(location.hash)
+    return decodeLayout(storage()?.getItem(LAYOUT_KEY) ?? '')
+  }
+
+  save (layout: Layout): void {
+    const encoded = encodeLayout(layout)
+    history.replaceState(null, '', `${location.pathname}${location.search}${encoded === '' ? '' : `#${encoded}`}`)
+    try {
+      storage()?.setItem(LAYOUT_KEY, encoded)
+    } catch {
+      // A full or blocked storage only loses the local copy; the URL still holds the layout.
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { storage } from './layout-store.js'
+
+/** localStorage key of the theme the user picked; absent, the page follows the system. */
+export const THEME_KEY = 'pulseboard.theme'
+
+export type ThemeName = 'light' | 'dark'
+
+const systemTheme = (): ThemeName => (matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark')
+
+/** The theme shown (`data-theme` on the root, which styles.css reads). */
+export function currentTheme (): ThemeName {
+  return document.documentElement.dataset['theme'] === 'light' ? 'light' : 'dark'
+}
+
+/** Shows the theme saved by {@link toggleTheme}, or else the system's (call again when the system's changes). */
+export function applyTheme (): void {
+  const saved = storage()?.getItem(THEME_KEY)
+  document.documentElement.dataset['theme'] = saved === 'light' || saved === 'dark' ? saved : systemTheme()
+}
+
+/** Switches to the other theme and saves the choice; returns the theme now shown. */
+export function toggleTheme (): ThemeName {
+  const next: ThemeName = currentTheme() === 'light' ? 'dark' : 'light'
+  document.documentElement.dataset['theme'] = next
+  try {
+    storage()?.setItem(THEME_KEY, next)
+  } catch {
+    // Not saved: the choice lasts for this page only.
+  }
+  return next
+}
