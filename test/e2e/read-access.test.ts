@@ -91,3 +91,21 @@ t.test('a browser is sent to the login page, sees a wrong token refused as text,
   t.strictSame(browser.errors, ['console: Failed to load resource: the server responded with a status of 401 (Unauthorized)'],
     'the refused sign-in, and no CSP violation or script error')
 })
+
+t.test('a dashboard whose session ends is sent back to the login page', async (t) => {
+  const { url, app } = await startTestServer(t, { readToken: READER })
+  const browser = await launchBrowser(t)
+  if (browser === undefined) return
+  const page = await browser.newPage()
+  await page.goto(`${url}/login`)
+  await page.fill('#token', READER)
+  await page.click('#login-submit')
+  await page.waitForURL(`${url}/`, { timeout: WAIT_MS })
+  await page.locator('#status[data-state="live"]').waitFor({ timeout: WAIT_MS })
+
+  // The session goes (expired, or its token rotated away), then the stream drops and reconnects.
+  await browser.context.clearCookies()
+  app.pulseboard.registry.closeAll(() => 'retry: 100\n\n')
+  await page.waitForURL(`${url}/login`, { timeout: WAIT_MS })
+  t.equal(new URL(page.url()).pathname, '/login', 'the refused reconnect sends the page to sign in')
+})

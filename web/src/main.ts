@@ -14,6 +14,7 @@ import { LayoutStore } from './layout-store.js'
 import { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
+import { signInIfSignedOut } from './session.js'
 import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
 import { applyTheme, currentTheme, toggleTheme } from './theme.js'
@@ -227,6 +228,9 @@ function boot (): void {
     onStatus: (streamStatus) => {
       page.setStatus(streamStatus, stream.lastEventId)
       showStatus()
+      if (streamStatus !== 'offline') return
+      // It answers false on a network error rather than rejecting; the catch only keeps the promise handled.
+      signInIfSignedOut(async (url, init) => await fetch(url, init), (path) => { location.assign(path) }).catch(() => {})
     },
     onInvalid: (error) => { page.setNotice(`Skipped a malformed frame: ${error.message}`) }
   })
