@@ -8,8 +8,9 @@ import { publishTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
-import type { EventLog } from './log/event-log.js'
+import type { BrokerState, EventLog } from './log/event-log.js'
 import { DurableEventLog } from './log/durable-event-log.js'
+import { RedisEventLog } from './log/redis-event-log.js'
 import { requireToken } from './plugins/auth.js'
 import { Publisher } from './publisher.js'
 import { healthRoutes } from './routes/health.js'
@@ -46,6 +47,7 @@ declare module 'fastify' {
 const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
   PB_STORE_WRITE: BackendUnavailableError,
   PB_STORE_READ: BackendUnavailableError,
+  PB_STORE_UNAVAILABLE: BackendUnavailableError,
   PB_STORE_METRIC_LIMIT: MetricLimitError,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
   FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
@@ -112,6 +114,31 @@ function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
+const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
+
+/** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
+async function openLog (config: Config, app: FastifyInstance): Promise<EventLog> {
+  if (config.broker === 'redis') {
+    return await RedisEventLog.open({
+      // parseConfig refuses BROKER=redis without REDIS_URL.
+      url: config.redisUrl ?? '',
+      maxLen: config.redisMaxLen,
+      historyPoints: config.redisHistoryPoints,
+      maxMetrics: config.maxMetrics,
+      retentionMs: config.retentionMs,
+      onError: (err) => app.log.warn({ err }, 'Redis connection or read failed; retrying')
+    })
+  }
+  return DurableEventLog.open({
+    dataDir: config.dataDir,
+    windowSize: config.windowSize,
+    maxMetrics: config.maxMetrics,
+    maxPoints: config.maxPoints,
+    retentionMs: config.retentionMs,
+    onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
+  })
+}
+
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -126,15 +153,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return503OnClosing: true,
     clientErrorHandler: onClientError
   })
-  const log = deps.log ?? DurableEventLog.open({
-    dataDir: config.dataDir,
-    windowSize: config.windowSize,
-    maxMetrics: config.maxMetrics,
-    maxPoints: config.maxPoints,
-    retentionMs: config.retentionMs,
-    onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
-  })
+  const log = deps.log ?? await openLog(config, app)
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
+  // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
+  const stopFollowing = log.follow?.((events) => hub.publish(events))
   const registry = new ConnectionRegistry({ maxQueuedBytes: config.maxClientBufferBytes })
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
@@ -154,6 +176,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
   })
   app.addHook('onClose', async () => {
+    stopFollowing?.()
     hub.close()
     await log.close()
   })
@@ -179,7 +202,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
   })
   await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
-  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId() })
+  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot })
   if (config.selfMetrics) {
     const stop = startSelfMetrics({

@@ -48,3 +48,13 @@ export class MetricLimitError extends Error {
     this.name = 'MetricLimitError'
   }
 }
+
+/** The shared broker (Redis, or the cluster primary) did not answer; nothing of the request is acknowledged. */
+export class BrokerUnavailableError extends Error {
+  readonly code = 'PB_STORE_UNAVAILABLE'
+
+  constructor (broker: string, cause: unknown) {
+    super(`${broker} is unavailable: ${describe(cause)}`, { cause })
+    this.name = 'BrokerUnavailableError'
+  }
+}
