@@ -9,9 +9,8 @@ import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
 import type { BrokerState, EventLog } from './log/event-log.js'
-import { DurableEventLog } from './log/durable-event-log.js'
-import { RedisEventLog } from './log/redis-event-log.js'
 import { requireToken } from './plugins/auth.js'
+import { openLog } from './open-log.js'
 import { Publisher } from './publisher.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -116,29 +115,6 @@ function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
 
 const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
 
-/** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
-async function openLog (config: Config, app: FastifyInstance): Promise<EventLog> {
-  if (config.broker === 'redis') {
-    return await RedisEventLog.open({
-      // parseConfig refuses BROKER=redis without REDIS_URL.
-      url: config.redisUrl ?? '',
-      maxLen: config.redisMaxLen,
-      historyPoints: config.redisHistoryPoints,
-      maxMetrics: config.maxMetrics,
-      retentionMs: config.retentionMs,
-      onError: (err) => app.log.warn({ err }, 'Redis connection or read failed; retrying')
-    })
-  }
-  return DurableEventLog.open({
-    dataDir: config.dataDir,
-    windowSize: config.windowSize,
-    maxMetrics: config.maxMetrics,
-    maxPoints: config.maxPoints,
-    retentionMs: config.retentionMs,
-    onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
-  })
-}
-
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -153,7 +129,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
     return503OnClosing: true,
     clientErrorHandler: onClientError
   })
-  const log = deps.log ?? await openLog(config, app)
+  const log = deps.log ?? await openLog(config, (err, message) => app.log.warn({ err }, message))
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
   // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
   const stopFollowing = log.follow?.((events) => hub.publish(events))
@@ -210,7 +186,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Fas
       hubStats: () => hub.stats,
       clients: () => registry.size,
       slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],
-      onError: (err) => app.log.warn({ err }, 'self-metrics publish failed')
+      onError: (err) => app.log.warn({ err }, 'self-metrics publish failed'),
+      instance: config.instanceId
     })
     app.addHook('onClose', async () => stop())
   }

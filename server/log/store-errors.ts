@@ -58,3 +58,14 @@ export class BrokerUnavailableError extends Error {
     this.name = 'BrokerUnavailableError'
   }
 }
+
+/** A store error raised in another process (the cluster primary), with its code kept so it maps to the same answer. */
+export class RemoteStoreError extends Error {
+  readonly code: string | undefined
+
+  constructor (code: string | undefined, message: string) {
+    super(message)
+    this.name = 'RemoteStoreError'
+    this.code = code
+  }
+}

@@ -1,0 +1,144 @@
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import { CatalogCache } from './catalog-cache.js'
+import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { isLogMessage, type IpcChannel, type LogOp, type LogState } from './ipc-protocol.js'
+import { BrokerUnavailableError, RemoteStoreError } from './store-errors.js'
+
+interface Pending {
+  readonly resolve: (value: unknown) => void
+  readonly reject: (err: Error) => void
+}
+
+/**
+ * A cluster worker's EventLog: every call goes to the primary, which owns the
+ * SQLite log, over IPC. The primary sends each committed batch to every
+ * worker; `follow` hands them on, and they keep this worker's catalog and
+ * latest id current, so the sync methods answer without a round trip.
+ */
+export class IpcEventLog implements EventLog {
+  readonly #channel: IpcChannel
+  readonly #pending = new Map<number, Pending>()
+  readonly #listeners = new Set<(events: StoredEvent[]) => void>()
+  #catalog = new CatalogCache()
+  #nextCall = 1
+  #followedId: EventId = 0
+  #latestId: EventId = 0
+  #oldestId: EventId = 1
+  #closed = false
+  /** Batches that arrive before the initial state; replayed against it, then undefined. */
+  #early: StoredEvent[][] | undefined = []
+
+  /** Attaches to the primary and loads its ids and catalog. */
+  static async connect (channel: IpcChannel): Promise<IpcEventLog> {
+    const log = new IpcEventLog(channel)
+    const state = await log.#call('state', [true]) as LogState
+    log.#catalog = new CatalogCache(state.catalog)
+    log.#followedId = state.latestId
+    log.#apply(state)
+    const early = log.#early ?? []
+    log.#early = undefined
+    for (const events of early) log.#follow(events)
+    return log
+  }
+
+  private constructor (channel: IpcChannel) {
+    this.#channel = channel
+    channel.onMessage((message) => this.#receive(message))
+    channel.onDisconnect(() => this.#failAll())
+  }
+
+  async append (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
+    const events = await this.#call('append', [points]) as StoredEvent[]
+    this.#latestId = Math.max(this.#latestId, events.at(-1)?.id ?? 0)
+    return events
+  }
+
+  async readAfter (afterId: EventId, limit: number): Promise<StoredEvent[]> {
+    return await this.#call('readAfter', [afterId, limit]) as StoredEvent[]
+  }
+
+  oldestId (): EventId {
+    return this.#oldestId
+  }
+
+  latestId (): EventId {
+    return this.#latestId
+  }
+
+  catalog (): MetricSummary[] {
+    return this.#catalog.list()
+  }
+
+  async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
+    return await this.#call('history', [metric, query]) as Json<StoredEvent[]> | undefined
+  }
+
+  async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
+    return await this.#call('buckets', [metric, query]) as Json<HistoryBucket[]> | undefined
+  }
+
+  follow (listener: (events: StoredEvent[]) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  async sync (): Promise<void> {
+    this.#apply(await this.#call('state', [false]) as LogState)
+  }
+
+  broker (): BrokerState {
+    return { kind: 'primary', state: !this.#closed && this.#channel.connected() ? 'up' : 'down' }
+  }
+
+  /** Stops following; calls still waiting are refused. The primary owns the log and closes it. */
+  async close (): Promise<void> {
+    this.#closed = true
+    this.#listeners.clear()
+    this.#failAll()
+  }
+
+  async #call (op: LogOp, args: readonly unknown[]): Promise<unknown> {
+    if (this.#closed || !this.#channel.connected()) throw new BrokerUnavailableError('the cluster primary', new Error('IPC channel closed'))
+    const id = this.#nextCall++
+    return await new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      this.#channel.send({ pb: 'call', id, op, args })
+    })
+  }
+
+  #receive (message: unknown): void {
+    if (!isLogMessage(message)) return
+    if (message.pb === 'events') {
+      this.#oldestId = message.oldestId
+      if (this.#early !== undefined) this.#early.push(message.events)
+      else this.#follow(message.events)
+      return
+    }
+    if (message.pb === 'call') return
+    const pending = this.#pending.get(message.id)
+    this.#pending.delete(message.id)
+    if (message.pb === 'reply') pending?.resolve(message.value)
+    else pending?.reject(new RemoteStoreError(message.code, message.message))
+  }
+
+  /** Hands on the events not followed yet; the primary sends each batch once, but a batch may predate the initial state. */
+  #follow (events: readonly StoredEvent[]): void {
+    const fresh = events.filter((event) => event.id > this.#followedId)
+    if (fresh.length === 0) return
+    this.#followedId = fresh.at(-1)!.id
+    this.#latestId = Math.max(this.#latestId, this.#followedId)
+    this.#catalog.track(fresh)
+    for (const listener of this.#listeners) listener(fresh)
+  }
+
+  #apply (state: LogState): void {
+    this.#latestId = Math.max(this.#latestId, state.latestId)
+    this.#oldestId = state.oldestId
+  }
+
+  #failAll (): void {
+    const error = new BrokerUnavailableError('the cluster primary', new Error('IPC channel closed'))
+    for (const pending of this.#pending.values()) pending.reject(error)
+    this.#pending.clear()
+  }
+}
