@@ -36,11 +36,6 @@ export class CatalogCache {
     for (const summary of summaries) this.#entries.set(summary.metric, summary)
   }
 
-  /** Distinct metrics known. */
-  get size (): number {
-    return this.#entries.size
-  }
-
   has (metric: string): boolean {
     return this.#entries.has(metric)
   }

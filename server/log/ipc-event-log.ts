@@ -25,8 +25,9 @@ export class IpcEventLog implements EventLog {
   #latestId: EventId = 0
   #oldestId: EventId = 1
   #closed = false
-  /** Batches that arrive before the initial state; replayed against it, then undefined. */
-  #early: StoredEvent[][] | undefined = []
+  /** Batches that arrive before the initial state, replayed against it once it is in. */
+  readonly #early: StoredEvent[][] = []
+  #ready = false
 
   /** Attaches to the primary and loads its ids and catalog. */
   static async connect (channel: IpcChannel): Promise<IpcEventLog> {
@@ -35,9 +36,8 @@ export class IpcEventLog implements EventLog {
     log.#catalog = new CatalogCache(state.catalog)
     log.#followedId = state.latestId
     log.#apply(state)
-    const early = log.#early ?? []
-    log.#early = undefined
-    for (const events of early) log.#follow(events)
+    log.#ready = true
+    for (const events of log.#early.splice(0)) log.#follow(events)
     return log
   }
 
@@ -110,8 +110,8 @@ export class IpcEventLog implements EventLog {
     if (!isLogMessage(message)) return
     if (message.pb === 'events') {
       this.#oldestId = message.oldestId
-      if (this.#early !== undefined) this.#early.push(message.events)
-      else this.#follow(message.events)
+      if (this.#ready) this.#follow(message.events)
+      else this.#early.push(message.events)
       return
     }
     if (message.pb === 'call') return

@@ -1,4 +1,4 @@
-import type { EventId, StoredEvent } from '../core/event.js'
+import type { StoredEvent } from '../core/event.js'
 import type { EventLog } from './event-log.js'
 import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from './ipc-protocol.js'
 
@@ -10,13 +10,9 @@ import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from '.
 export class IpcLogHost {
   readonly #log: EventLog
   readonly #channels = new Set<IpcChannel>()
-  /** Batches committed out of turn, by first id, until the ones before them are sent. */
-  readonly #early = new Map<EventId, StoredEvent[]>()
-  #sentId: EventId
 
   constructor (log: EventLog) {
     this.#log = log
-    this.#sentId = log.latestId()
   }
 
   /** Serves one worker until its channel closes. */
@@ -50,16 +46,15 @@ export class IpcLogHost {
     }
   }
 
-  /** Sends batches in id order: appends settle in commit order, but this does not rely on it. */
+  /**
+   * Sends a committed batch to every worker. Batches go out in id order because the
+   * log settles the appends of a group commit in id order, and each settles into
+   * here through the same number of steps.
+   */
   #broadcast (events: StoredEvent[]): void {
     if (events.length === 0) return
-    this.#early.set(events[0]!.id, events)
-    for (let next = this.#early.get(this.#sentId + 1); next !== undefined; next = this.#early.get(this.#sentId + 1)) {
-      this.#early.delete(this.#sentId + 1)
-      this.#sentId = next.at(-1)!.id
-      const message: LogMessage = { pb: 'events', events: next, oldestId: this.#log.oldestId() }
-      for (const channel of this.#channels) this.#send(channel, message)
-    }
+    const message: LogMessage = { pb: 'events', events, oldestId: this.#log.oldestId() }
+    for (const channel of this.#channels) this.#send(channel, message)
   }
 
   #send (channel: IpcChannel, message: LogMessage): void {
