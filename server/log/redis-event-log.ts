@@ -64,7 +64,7 @@ export class RedisEventLog implements EventLog {
     try {
       await Promise.all([writer.connect(), reader.connect()])
       const [latest, last, counts, first] = await stateOf(writer, keys)
-      const catalog = new CatalogCache(Object.entries(last).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number(counts[metric] ?? 0))))
+      const catalog = new CatalogCache(Object.entries(last).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number(counts[metric]))))
       return new RedisEventLog({ writer, reader, keys, catalog, latest, oldest: first ?? latest + 1 }, options)
     } catch (err) {
       writer.disconnect()
@@ -200,10 +200,12 @@ function connect (options: RedisEventLogOptions, extra: RedisOptions): Redis {
 async function stateOf (redis: Redis, keys: RedisKeys, withCatalog = true): Promise<[EventId, Record<string, string>, Record<string, string>, EventId | undefined]> {
   const multi = redis.multi().get(keys.counter).xrange(keys.stream, '-', '+', 'COUNT', 1)
   if (withCatalog) multi.hgetall(keys.last).hgetall(keys.counts)
-  const results = await multi.exec()
-  const failed = results?.find(([err]) => err !== null)?.[0]
-  if (results === null || failed !== undefined) throw failed ?? new Error('MULTI aborted')
-  const [latest, first, last, counts] = results.map(([, value]) => value)
+  /* c8 ignore next: EXEC answers null only for a transaction under WATCH, which this is not */
+  const results = await multi.exec() ?? []
+  const [latest, first, last, counts] = results.map(([err, value]) => {
+    if (err !== null) throw err // a key of the wrong type: not data this log wrote
+    return value
+  })
   const firstEntry = (first as StreamEntry[])[0]
   return [Number(latest ?? 0), (last ?? {}) as Record<string, string>, (counts ?? {}) as Record<string, string>,
     firstEntry === undefined ? undefined : Number(firstEntry[0].split('-')[0])]

@@ -16,15 +16,14 @@ export function joinMembers (parsed: ReadonlyArray<{ json: string }>): Json<Stor
 interface Accumulator { t: number, min: number, max: number, sum: number, count: number, last: StoredEvent }
 
 /**
- * Min, max, avg, last and count per bucket of `query.bucketMs`, from events in
- * (ts, id) order, with the same meaning as the SQLite query: bucket k holds
+ * Min, max, avg, last and count per bucket of `query.bucketMs`, from the events
+ * of the range in (ts, id) order, with the same meaning as the SQLite query: bucket k holds
  * `fromMs + k·bucketMs ≤ ts < fromMs + (k+1)·bucketMs`, `last` is the value of
  * the latest point by ts (then id).
  */
 export function toBuckets (events: readonly StoredEvent[], query: BucketQuery): HistoryBucket[] {
   const buckets: Accumulator[] = []
   for (const event of events) {
-    if (event.ts < query.fromMs || event.ts > query.toMs) continue
     const t = query.fromMs + Math.floor((event.ts - query.fromMs) / query.bucketMs) * query.bucketMs
     const current = buckets.at(-1)
     if (current?.t === t) {

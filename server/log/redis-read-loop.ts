@@ -46,11 +46,6 @@ export class RedisReadLoop {
     this.#done = this.#run()
   }
 
-  /** Id of the newest event delivered. */
-  get lastId (): EventId {
-    return this.#lastId
-  }
-
   /** True while reads succeed; false from a failed read until the next good one. */
   get healthy (): boolean {
     return this.#failures === 0
@@ -72,7 +67,7 @@ export class RedisReadLoop {
       try {
         const reply = await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', streamKey, `${this.#lastId}-0`) as Array<[string, StreamEntry[]]> | null
         this.#failures = 0
-        if (reply !== null) this.#deliver(entriesToEvents<StoredEvent>(reply[0]?.[1] ?? []))
+        for (const [, entries] of reply ?? []) this.#deliver(entriesToEvents<StoredEvent>(entries))
       } catch (err) {
         if (this.#stopped) return
         this.#failures++
@@ -82,12 +77,13 @@ export class RedisReadLoop {
     }
   }
 
+  /**
+   * XREAD starts after `#lastId` and a stream only grows, so each event comes once,
+   * in order. A reply that is not null holds at least one entry.
+   */
   #deliver (events: StoredEvent[]): void {
-    const fresh = events.filter((event) => event.id > this.#lastId)
-    const last = fresh.at(-1)
-    if (last === undefined) return
-    this.#lastId = last.id
-    this.#options.onEvents(fresh)
+    this.#lastId = events.at(-1)!.id
+    this.#options.onEvents(events)
   }
 
   async #pause (ms: number): Promise<void> {

@@ -64,12 +64,7 @@ return first
 /** Stream entries as XREAD and XRANGE return them (RESP2): `[entryId, [field, value, …]]`. */
 export type StreamEntry = [id: string, fields: string[]]
 
-/** The events of stream entries, skipping any entry without an `e` field. */
+/** The events of stream entries; the append script gives each entry the one field `e`. */
 export function entriesToEvents<T> (entries: readonly StreamEntry[]): T[] {
-  const events: T[] = []
-  for (const [, fields] of entries) {
-    const at = fields.indexOf('e')
-    if (at !== -1 && at + 1 < fields.length) events.push(JSON.parse(fields[at + 1]!) as T)
-  }
-  return events
+  return entries.map(([, fields]) => JSON.parse(fields[1]!) as T)
 }
