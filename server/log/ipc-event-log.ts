@@ -1,6 +1,6 @@
-import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
-import { CatalogCache } from './catalog-cache.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../core/event.js'
 import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { FollowedLog } from './followed-log.js'
 import { isLogMessage, type IpcChannel, type LogOp, type LogState } from './ipc-protocol.js'
 import { BrokerUnavailableError, RemoteStoreError } from './store-errors.js'
 
@@ -15,15 +15,11 @@ interface Pending {
  * worker; `follow` hands them on, and they keep this worker's catalog and
  * latest id current, so the sync methods answer without a round trip.
  */
-export class IpcEventLog implements EventLog {
+export class IpcEventLog extends FollowedLog implements EventLog {
   readonly #channel: IpcChannel
   readonly #pending = new Map<number, Pending>()
-  readonly #listeners = new Set<(events: StoredEvent[]) => void>()
-  #catalog = new CatalogCache()
   #nextCall = 1
   #followedId: EventId = 0
-  #latestId: EventId = 0
-  #oldestId: EventId = 1
   #closed = false
   /** Batches that arrive before the initial state, replayed against it once it is in. */
   readonly #early: StoredEvent[][] = []
@@ -33,15 +29,15 @@ export class IpcEventLog implements EventLog {
   static async connect (channel: IpcChannel): Promise<IpcEventLog> {
     const log = new IpcEventLog(channel)
     const state = await log.#call('state', [true]) as LogState
-    log.#catalog = new CatalogCache(state.catalog)
     log.#followedId = state.latestId
-    log.#apply(state)
+    log.load(state)
     log.#ready = true
     for (const events of log.#early.splice(0)) log.#follow(events)
     return log
   }
 
   private constructor (channel: IpcChannel) {
+    super()
     this.#channel = channel
     channel.onMessage((message) => this.#receive(message))
     channel.onDisconnect(() => this.#failAll())
@@ -49,24 +45,12 @@ export class IpcEventLog implements EventLog {
 
   async append (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
     const events = await this.#call('append', [points]) as StoredEvent[]
-    this.#latestId = Math.max(this.#latestId, events.at(-1)?.id ?? 0)
+    this.appended(events.at(-1)?.id ?? 0)
     return events
   }
 
   async readAfter (afterId: EventId, limit: number): Promise<StoredEvent[]> {
     return await this.#call('readAfter', [afterId, limit]) as StoredEvent[]
-  }
-
-  oldestId (): EventId {
-    return this.#oldestId
-  }
-
-  latestId (): EventId {
-    return this.#latestId
-  }
-
-  catalog (): MetricSummary[] {
-    return this.#catalog.list()
   }
 
   async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
@@ -77,13 +61,8 @@ export class IpcEventLog implements EventLog {
     return await this.#call('buckets', [metric, query]) as Json<HistoryBucket[]> | undefined
   }
 
-  follow (listener: (events: StoredEvent[]) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
-  }
-
   async sync (): Promise<void> {
-    this.#apply(await this.#call('state', [false]) as LogState)
+    this.load(await this.#call('state', [false]) as LogState)
   }
 
   broker (): BrokerState {
@@ -93,7 +72,7 @@ export class IpcEventLog implements EventLog {
   /** Stops following; calls still waiting are refused. The primary owns the log and closes it. */
   async close (): Promise<void> {
     this.#closed = true
-    this.#listeners.clear()
+    this.unfollowAll()
     this.#failAll()
   }
 
@@ -109,7 +88,7 @@ export class IpcEventLog implements EventLog {
   #receive (message: unknown): void {
     if (!isLogMessage(message)) return
     if (message.pb === 'events') {
-      this.#oldestId = message.oldestId
+      this.retained(message.oldestId)
       if (this.#ready) this.#follow(message.events)
       else this.#early.push(message.events)
       return
@@ -126,14 +105,7 @@ export class IpcEventLog implements EventLog {
     const fresh = events.filter((event) => event.id > this.#followedId)
     if (fresh.length === 0) return
     this.#followedId = fresh.at(-1)!.id
-    this.#latestId = Math.max(this.#latestId, this.#followedId)
-    this.#catalog.track(fresh)
-    for (const listener of this.#listeners) listener(fresh)
-  }
-
-  #apply (state: LogState): void {
-    this.#latestId = Math.max(this.#latestId, state.latestId)
-    this.#oldestId = state.oldestId
+    this.deliver(fresh)
   }
 
   #failAll (): void {

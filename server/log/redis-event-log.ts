@@ -1,7 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
-import { CatalogCache, toEvent, toJson, toSummary } from './catalog-cache.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../core/event.js'
+import { toEvent, toJson, toSummary } from './catalog-cache.js'
 import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { FollowedLog, type FollowStart } from './followed-log.js'
 import { RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, parseMembers, toBuckets } from './redis-history.js'
 import { APPEND_LUA, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
@@ -46,15 +47,11 @@ type AppendCommand = (...args: Array<string | number>) => Promise<number>
  * history at once); one reading loop per instance feeds `follow`, the local
  * catalog and `latestId()`.
  */
-export class RedisEventLog implements EventLog {
+export class RedisEventLog extends FollowedLog implements EventLog {
   readonly #writer: Redis
   readonly #loop: RedisReadLoop
   readonly #keys: RedisKeys
-  readonly #catalog: CatalogCache
   readonly #options: RedisEventLogOptions
-  readonly #listeners = new Set<(events: StoredEvent[]) => void>()
-  #latestId: EventId
-  #oldestId: EventId
 
   /** Connects, loads ids and catalog, and starts the reading loop; rejects with StoreOpenError when Redis cannot be reached. */
   static async open (options: RedisEventLogOptions): Promise<RedisEventLog> {
@@ -64,8 +61,8 @@ export class RedisEventLog implements EventLog {
     try {
       await Promise.all([writer.connect(), reader.connect()])
       const [latest, last, counts, first] = await stateOf(writer, keys)
-      const catalog = new CatalogCache(Object.entries(last).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number(counts[metric]))))
-      return new RedisEventLog({ writer, reader, keys, catalog, latest, oldest: first ?? latest + 1 }, options)
+      const catalog = Object.entries(last).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number(counts[metric])))
+      return new RedisEventLog({ writer, reader, keys }, { latestId: latest, oldestId: first ?? latest + 1, catalog }, options)
     } catch (err) {
       writer.disconnect()
       reader.disconnect()
@@ -73,18 +70,17 @@ export class RedisEventLog implements EventLog {
     }
   }
 
-  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys, catalog: CatalogCache, latest: EventId, oldest: EventId }, options: RedisEventLogOptions) {
+  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys }, start: FollowStart, options: RedisEventLogOptions) {
+    super()
+    this.load(start)
     this.#writer = parts.writer
     this.#keys = parts.keys
-    this.#catalog = parts.catalog
     this.#options = options
-    this.#latestId = parts.latest
-    this.#oldestId = parts.oldest
     this.#loop = new RedisReadLoop({
       redis: parts.reader,
       streamKey: parts.keys.stream,
-      afterId: parts.latest,
-      onEvents: (events) => this.#receive(events),
+      afterId: start.latestId,
+      onEvents: (events) => this.deliver(events),
       onError: options.onError ?? (() => {})
     })
   }
@@ -102,7 +98,7 @@ export class RedisEventLog implements EventLog {
     }
     const first = await this.#call(async () => await (this.#writer as Redis & { pbAppend: AppendCommand }).pbAppend(...args))
     if (first === -1) throw new MetricLimitError(maxMetrics)
-    this.#latestId = Math.max(this.#latestId, first + points.length - 1)
+    this.appended(first + points.length - 1)
     return points.map((point, i) => toEvent(first + i, point))
   }
 
@@ -112,40 +108,22 @@ export class RedisEventLog implements EventLog {
     return entriesToEvents<StoredEvent>(entries)
   }
 
-  oldestId (): EventId {
-    return this.#oldestId
-  }
-
-  latestId (): EventId {
-    return this.#latestId
-  }
-
-  catalog (): MetricSummary[] {
-    return this.#catalog.list()
-  }
-
   async history (metric: string, query: HistoryQuery): Promise<Json<StoredEvent[]> | undefined> {
-    if (!await this.#knows(metric)) return undefined
+    if (!await this.#exists(metric)) return undefined
     if (query.limit <= 0) return toJson([])
     const newest = await this.#call(async () => await this.#writer.zrange(this.#keys.history + metric, String(query.toMs), String(query.fromMs), 'BYSCORE', 'REV', 'LIMIT', 0, query.limit))
     return joinMembers(parseMembers(newest))
   }
 
   async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
-    if (!await this.#knows(metric)) return undefined
+    if (!await this.#exists(metric)) return undefined
     const members = await this.#call(async () => await this.#writer.zrange(this.#keys.history + metric, String(query.fromMs), String(query.toMs), 'BYSCORE'))
     return toJson(toBuckets(parseMembers(members).map(({ event }) => event), query))
   }
 
-  follow (listener: (events: StoredEvent[]) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
-  }
-
   async sync (): Promise<void> {
     const [latest, , , first] = await this.#call(async () => await stateOf(this.#writer, this.#keys, false))
-    this.#latestId = Math.max(this.#latestId, latest)
-    this.#oldestId = first ?? this.#latestId + 1
+    this.load({ latestId: latest, oldestId: first ?? Math.max(this.latestId(), latest) + 1 })
   }
 
   broker (): BrokerState {
@@ -153,20 +131,14 @@ export class RedisEventLog implements EventLog {
   }
 
   async close (): Promise<void> {
-    this.#listeners.clear()
+    this.unfollowAll()
     await this.#loop.stop()
     this.#writer.disconnect()
   }
 
-  #receive (events: StoredEvent[]): void {
-    this.#latestId = Math.max(this.#latestId, events.at(-1)!.id)
-    this.#catalog.track(events)
-    for (const listener of this.#listeners) listener(events)
-  }
-
   /** Whether the metric exists: known here, or appended elsewhere and not yet followed. */
-  async #knows (metric: string): Promise<boolean> {
-    return this.#catalog.has(metric) || await this.#call(async () => await this.#writer.hexists(this.#keys.counts, metric)) === 1
+  async #exists (metric: string): Promise<boolean> {
+    return this.knows(metric) || await this.#call(async () => await this.#writer.hexists(this.#keys.counts, metric)) === 1
   }
 
   /** Runs a command; any failure of Redis or of the connection becomes a BrokerUnavailableError. */

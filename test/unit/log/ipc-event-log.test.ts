@@ -3,6 +3,7 @@ import t from 'tap'
 import type { StoredEvent } from '../../../server/core/event.js'
 import { IpcEventLog } from '../../../server/log/ipc-event-log.js'
 import { IpcLogHost } from '../../../server/log/ipc-log-host.js'
+import type { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
 import type { IpcChannel, LogMessage } from '../../../server/log/ipc-protocol.js'
 import { fill, ids, open, parse, point } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
@@ -46,14 +47,18 @@ function channelPair (): { primary: IpcChannel, worker: IpcChannel, disconnect: 
   }
 }
 
+/** A host on `store` with two workers' channels attached. */
+function twoChannels (store: SqliteEventLog): [ReturnType<typeof channelPair>, ReturnType<typeof channelPair>] {
+  const host = new IpcLogHost(store)
+  const pairs = [channelPair(), channelPair()] as const
+  for (const pair of pairs) host.attach(pair.primary)
+  return [...pairs]
+}
+
 t.test('a worker appends, reads and follows through the primary', async (t) => {
   const store = open(t, { maxMetrics: 2 })
   await fill(store, 2, 'old')
-  const host = new IpcLogHost(store)
-  const one = channelPair()
-  const two = channelPair()
-  host.attach(one.primary)
-  host.attach(two.primary)
+  const [one, two] = twoChannels(store)
   const a = await IpcEventLog.connect(one.worker)
   const b = await IpcEventLog.connect(two.worker)
   t.same([b.latestId(), b.oldestId(), b.catalog().map((m) => [m.metric, m.count])], [2, 1, [['old', 2]]], 'ids and catalog from the primary')
@@ -96,12 +101,7 @@ t.test('calls waiting when the channel closes are refused', async (t) => {
 })
 
 t.test('a batch that reaches a worker before its initial state is counted once', async (t) => {
-  const store = open(t)
-  const host = new IpcLogHost(store)
-  const one = channelPair()
-  const two = channelPair()
-  host.attach(one.primary)
-  host.attach(two.primary)
+  const [one, two] = twoChannels(open(t))
   const a = await IpcEventLog.connect(one.worker)
   const release = two.hold()
   const connecting = IpcEventLog.connect(two.worker)
