@@ -81,7 +81,7 @@ export interface PulseboardOptions {
 export async function startPulseboard (options: PulseboardOptions): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-fanout-'))
   const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]
-  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
+  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--max-clients-per-ip', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs))
   try {
     const { child, port } = await spawnPinned(options.cpu ?? 0, args, { DATA_DIR: dataDir, ...options.env }, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/)
