@@ -47,7 +47,9 @@ async function runPrimary (config: Config): Promise<void> {
     warn,
     onFatal: (err) => {
       warn(err, 'a worker could not start')
-      stop().finally(() => { process.exitCode = 1 }).catch(() => {}) // the exit code says it failed
+      // Exit here: once the workers are gone, close-with-grace would end the process with 0.
+      const exit = (): never => process.exit(1)
+      stop().then(exit, (stopErr: unknown) => { warn(stopErr, 'stopping the cluster failed'); exit() })
     }
   })
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ err }) => {

@@ -48,8 +48,11 @@ function redisNote (row: Row, rows: readonly Row[]): string | undefined {
   if (!String(row.scenario).startsWith('redis')) return undefined
   const embedded = rows.find((other) => other.scenario === 'pulse-5k')
   if (embedded === undefined) return 'run pulse-5k too to compare'
-  const extra = (key: string): string => (num(row, key) - num(embedded, key)).toFixed(1)
-  return `vs pulse-5k: +${extra('p50 ms')} ms p50, +${extra('p99 ms')} ms p99`
+  const extra = (key: string): string => {
+    const ms = num(row, key) - num(embedded, key)
+    return `${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms`
+  }
+  return `vs pulse-5k: ${extra('p50 ms')} p50, ${extra('p99 ms')} p99`
 }
 
 /** Heartbeat interval the idle target is stated for, in ms (the server's default). */

@@ -3,21 +3,23 @@ import type { Test } from 'tap'
 import t from 'tap'
 import type { PublishAck } from '../../server/core/event.js'
 import type { Health } from '../../server/routes/health.js'
-import { startServer } from '../fixtures/child-server.js'
+import { runServer, startServer } from '../fixtures/child-server.js'
 import { post } from '../helpers/app.js'
 import { startRedis } from '../helpers/redis-server.js'
 import { SseReader } from '../helpers/sse-reader.js'
 import { waitFor } from '../helpers/wait-for.js'
 
-/** GET /healthz on a connection of its own, so the cluster hands it to the next worker. */
+/** GET /healthz on a connection of its own, so the cluster hands it to the next worker; fails after 5 s. */
 async function health (url: string): Promise<Health> {
   return await new Promise((resolve, reject) => {
-    get(`${url}/healthz`, { agent: false }, (response) => {
+    const request = get(`${url}/healthz`, { agent: false, timeout: 5000 }, (response) => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => { body += chunk })
       response.on('end', () => resolve(JSON.parse(body) as Health))
-    }).on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(new Error('no answer from /healthz within 5 s')))
+    request.on('error', reject)
   })
 }
 
@@ -70,8 +72,26 @@ async function checkCluster (t: Test, url: string, broker: Health['broker']['kin
 t.test('--workers 2 with the embedded SQLite log, shared through the primary', async (t) => {
   const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false' }, { timeoutMs: STARTUP_MS })
   await checkCluster(t, server.url, 'primary')
+  // A worker that dies after it listened is replaced; the others never stop serving.
+  const victim = (await health(server.url)).pid
+  process.kill(victim, 'SIGKILL')
+  const pids = new Set<number>()
+  await waitFor(async () => {
+    // A connection handed to the worker as it died is lost with it: that is why clients retry.
+    const answer = await health(server.url).catch(() => undefined)
+    if (answer !== undefined) pids.add(answer.pid)
+    return [...pids].filter((pid) => pid !== victim).length === 2
+  }, STARTUP_MS, 'a replacement worker')
+  t.pass('the dead worker was replaced')
   server.process.kill('SIGTERM')
   t.equal(await server.exited, 0, 'SIGTERM stops the workers, then the primary, cleanly')
+})
+
+t.test('a worker that cannot start stops the whole cluster with exit code 1', async (t) => {
+  const { code, stderr } = await runServer(['--workers', '2', '--port', '0'], { BROKER: 'redis', REDIS_URL: 'redis://127.0.0.1:1' })
+  t.equal(code, 1)
+  t.match(stderr, /cannot open event store redis:\/\/127\.0\.0\.1:1/, 'the worker says why, in one line')
+  t.match(stderr, /a worker could not start/)
 })
 
 t.test('--workers 2 with Redis: each worker reads the stream itself', async (t) => {
