@@ -3,7 +3,7 @@ import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../
 import { toEvent, toJson, toSummary } from './catalog-cache.js'
 import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { FollowedLog, type FollowStart } from './followed-log.js'
-import { RedisReadLoop } from './redis-read-loop.js'
+import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, parseMembers, toBuckets } from './redis-history.js'
 import { APPEND_LUA, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from './sqlite-event-log.js'
@@ -156,7 +156,7 @@ function connect (options: RedisEventLogOptions, extra: RedisOptions): Redis {
     lazyConnect: true,
     // RESP2 keeps stream replies as plain nested arrays whatever the client's default protocol.
     protocol: 2,
-    retryStrategy: (times) => Math.min(2000, 50 * 2 ** Math.min(times, 6)),
+    retryStrategy: backoffMs,
     scripts: { pbAppend: { lua: APPEND_LUA, numberOfKeys: 4 } },
     ...extra
   })

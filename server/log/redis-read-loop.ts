@@ -11,6 +11,11 @@ export const MIN_BACKOFF_MS = 50
 /** Longest wait between two failed reads, in ms. */
 export const MAX_BACKOFF_MS = 2000
 
+/** Wait before retry number `attempt` (1, 2, …), in ms: 50, 100, 200, … up to 2,000. */
+export function backoffMs (attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.min(attempt - 1, 16))
+}
+
 export interface ReadLoopOptions {
   /** A connection of its own: XREAD BLOCK holds it for up to `blockMs`. */
   readonly redis: Redis
@@ -72,7 +77,7 @@ export class RedisReadLoop {
         if (this.#stopped) return
         this.#failures++
         this.#options.onError(err)
-        await this.#pause(Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1)))
+        await this.#pause(backoffMs(this.#failures))
       }
     }
   }
