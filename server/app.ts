@@ -9,8 +9,8 @@ import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
-import type { EventLog } from './log/event-log.js'
-import { DurableEventLog } from './log/durable-event-log.js'
+import type { BrokerState, EventLog } from './log/event-log.js'
+import { openLog } from './open-log.js'
 import { requireToken } from './plugins/auth.js'
 import { requireReader } from './plugins/read-access.js'
 import { requestDeadline } from './plugins/request-deadline.js'
@@ -59,6 +59,7 @@ declare module 'fastify' {
 const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
   PB_STORE_WRITE: BackendUnavailableError,
   PB_STORE_READ: BackendUnavailableError,
+  PB_STORE_UNAVAILABLE: BackendUnavailableError,
   PB_STORE_METRIC_LIMIT: MetricLimitError,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
   FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
@@ -125,6 +126,8 @@ function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
+const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
+
 /** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
 function createFastify (config: Config): PulseboardApp {
   const options = {
@@ -164,16 +167,10 @@ function createFastify (config: Config): PulseboardApp {
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
   const app = createFastify(config)
-  const log = deps.log ?? DurableEventLog.open({
-    dataDir: config.dataDir,
-    windowSize: config.windowSize,
-    windowBytes: config.windowBytes,
-    maxMetrics: config.maxMetrics,
-    maxPoints: config.maxPoints,
-    retentionMs: config.retentionMs,
-    onPruneError: (err) => app.log.warn({ err }, 'retention pass failed')
-  })
+  const log = deps.log ?? await openLog(config, (err, message) => app.log.warn({ err }, message))
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
+  // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
+  const stopFollowing = log.follow?.((events) => hub.publish(events))
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
     onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
@@ -196,6 +193,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
   })
   app.addHook('onClose', async () => {
+    stopFollowing?.()
     hub.close()
     await log.close()
   })
@@ -228,7 +226,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   })
   await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
-  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId() })
+  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })
   if (config.selfMetrics) {
     const stop = startSelfMetrics({
@@ -236,7 +234,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
       hubStats: () => hub.stats,
       clients: () => registry.size,
       slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],
-      onError: (err) => app.log.warn({ err }, 'self-metrics publish failed')
+      onError: (err) => app.log.warn({ err }, 'self-metrics publish failed'),
+      instance: config.instanceId
     })
     app.addHook('onClose', async () => stop())
   }

@@ -2,6 +2,7 @@ import { bool, duration, int, oneOf, origins, text, type Parser } from './config
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
 import { DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
+import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN } from './log/redis-event-log.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
 
@@ -26,6 +27,10 @@ export const DEFAULT_RETRY_MS = 3_000
 /** Log levels pino understands, most severe first. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Event logs the server can run on. */
+export const BROKERS = ['sqlite', 'redis'] as const
+export type Broker = (typeof BROKERS)[number]
 
 /** The server's settings. Every number carries its unit in its name. */
 export interface Config {
@@ -83,6 +88,18 @@ export interface Config {
   readonly selfMetrics: boolean
   /** Run the simulated demo feed. Default false. */
   readonly demo: boolean
+  /** Where events are shared: the embedded SQLite log, or Redis Streams for several instances. Default sqlite. */
+  readonly broker: Broker
+  /** Redis to share events through (`redis://host:port/db`); required when `broker` is redis. */
+  readonly redisUrl?: string
+  /** Entries the Redis stream keeps for resume (`XADD MAXLEN ~`). Default 1,000,000. */
+  readonly redisMaxLen: number
+  /** Points of history Redis keeps per metric, on top of RETENTION. Default 100,000. */
+  readonly redisHistoryPoints: number
+  /** Processes serving the port (node:cluster); 1 runs no cluster. Default 1. */
+  readonly workers: number
+  /** Name of this instance in its self-metrics when several share one broker. Default: host name, port and worker. */
+  readonly instanceId?: string
   /** `--help` was given: print `configHelp()` instead of starting. */
   readonly help: boolean
 }
@@ -142,7 +159,13 @@ const SETTINGS: readonly Setting[] = [
   setting('retentionMs', 'RETENTION', duration(60_000, 3650 * 86_400_000), DEFAULT_RETENTION_MS, 'age after which stored points are deleted (7d, 12h, …)'),
   setting('maxPoints', 'MAX_POINTS', int(1000, 10_000_000_000), DEFAULT_MAX_POINTS, 'stored points kept at most'),
   setting('selfMetrics', 'SELF_METRICS', bool, true, 'publish the server\'s own metrics'),
-  setting('demo', 'DEMO', bool, false, 'run the simulated demo feed')
+  setting('demo', 'DEMO', bool, false, 'run the simulated demo feed'),
+  setting('broker', 'BROKER', oneOf(BROKERS), 'sqlite', 'where events are shared: sqlite (embedded) | redis (several instances)'),
+  setting('redisUrl', 'REDIS_URL', text, undefined, 'Redis to share events through, redis://host:port (required with BROKER=redis)'),
+  setting('redisMaxLen', 'REDIS_MAXLEN', int(1000, 1_000_000_000), DEFAULT_REDIS_MAXLEN, 'entries the Redis stream keeps for resume'),
+  setting('redisHistoryPoints', 'REDIS_HISTORY_POINTS', int(100, 10_000_000), DEFAULT_REDIS_HISTORY_POINTS, 'history points Redis keeps per metric'),
+  setting('workers', 'WORKERS', int(1, 256), 1, 'processes serving the port (node:cluster)'),
+  setting('instanceId', 'INSTANCE_ID', text, undefined, 'name of this instance in its self-metrics (default: host name, port, worker)')
 ]
 
 const HELP_FLAGS = new Set(['--help', '-h'])
@@ -176,7 +199,13 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
     if (value !== undefined) config[entry.key] = value
   }
   // Every SETTINGS row has been read through a parser typed for its key, so the record is a Config.
-  return checkTls(checkExposure(Object.freeze(config) as unknown as Config))
+  return checkBroker(checkTls(checkExposure(Object.freeze(config) as unknown as Config)))
+}
+
+/** A Redis broker needs to know where Redis is. */
+function checkBroker (config: Config): Config {
+  if (config.broker !== 'redis' || config.redisUrl !== undefined) return config
+  throw new ConfigError('REDIS_URL', 'BROKER=redis needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379')
 }
 
 function splitTokens (list: string | undefined): string[] {

@@ -1,9 +1,14 @@
+import cluster from 'node:cluster'
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, configHelp, parseConfig, publishTokens } from './config.js'
+import { startPrimary } from './cluster-primary.js'
+import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
+import { IpcEventLog } from './log/ipc-event-log.js'
+import type { IpcChannel } from './log/ipc-protocol.js'
 import { StoreOpenError } from './log/store-errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
@@ -17,26 +22,76 @@ function packageRoot (): string {
   return dir
 }
 
+/** A worker's end of the IPC channel to the primary. */
+const primaryChannel: IpcChannel = {
+  send: (message) => { process.send?.(message) },
+  onMessage: (listener) => { process.on('message', listener) },
+  onDisconnect: (listener) => { process.once('disconnect', listener) },
+  connected: () => process.connected
+}
+
+/**
+ * This process's name in its self-metrics when it shares the stream with others
+ * (Redis, or a cluster): host:port, plus /w<n> in a worker. Stable across restarts,
+ * so the catalog does not gain names each time.
+ */
+function instanceIdOf (config: Config): string | undefined {
+  if (config.instanceId !== undefined || (config.broker === 'sqlite' && !cluster.isWorker)) return config.instanceId
+  const worker = cluster.worker === undefined ? '' : `/w${cluster.worker.id}`
+  return `${hostname()}:${config.port}${worker}`.replace(/[^A-Za-z0-9_.:/-]/g, '-')
+}
+
+async function runPrimary (config: Config): Promise<void> {
+  const warn = (err: unknown, message: string): void => { process.stderr.write(`pulseboard: ${message}: ${String(err)}\n`) }
+  const stop = await startPrimary(config, {
+    warn,
+    onFatal: (err) => {
+      warn(err, 'a worker could not start')
+      // Exit here: once the workers are gone, close-with-grace would end the process with 0.
+      const exit = (): never => process.exit(1)
+      stop().then(exit, (stopErr: unknown) => { warn(stopErr, 'stopping the cluster failed'); exit() })
+    }
+  })
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ err }) => {
+    if (err !== undefined) warn(err, 'shutting down after an error')
+    await stop()
+  })
+}
+
 async function main (): Promise<void> {
   const config = parseConfig(process.argv.slice(2), process.env)
   if (config.help) {
     process.stdout.write(configHelp())
     return
   }
-  const app = await buildApp(config, { webRoot: join(packageRoot(), 'web', 'dist') })
+  if (config.workers > 1 && cluster.isPrimary) {
+    await runPrimary(config)
+    return
+  }
+  const log = cluster.isWorker && config.broker === 'sqlite' ? await IpcEventLog.connect(primaryChannel) : undefined
+  const app = await buildApp({ ...config, ...withInstanceId(config) }, { webRoot: join(packageRoot(), 'web', 'dist'), ...(log === undefined ? {} : { log }) })
   const stops: Array<() => void> = []
-  closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ err, signal }) => {
+  // In a worker, Ctrl-C reaches the whole process group; the primary relays it as SIGTERM, one signal per worker.
+  if (cluster.isWorker) process.on('SIGINT', () => {})
+  const { close } = closeWithGrace({ delay: SHUTDOWN_GRACE_MS, skip: cluster.isWorker ? ['SIGINT'] : [] }, async ({ err, signal }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     for (const stop of stops) stop()
     await app.close()
   })
+  // A worker whose primary is gone can no longer store anything.
+  if (cluster.isWorker) process.once('disconnect', close)
   const address = await app.listen({ port: config.port, host: config.host })
-  if (config.demo) {
+  if (config.demo && (cluster.worker?.id ?? 1) === 1) {
     // The feed publishes over loopback even when the server listens on every interface.
     const baseUrl = address.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1')
     stops.push(startDemoFeed({ baseUrl, token: publishTokens(config)[0], onError: (err) => app.log.warn({ err }, 'demo feed publish failed') }))
   }
+}
+
+function withInstanceId (config: Config): Pick<Config, 'instanceId'> {
+  const instanceId = instanceIdOf(config)
+  return instanceId === undefined ? {} : { instanceId }
 }
 
 main().catch((err: unknown) => {

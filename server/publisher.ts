@@ -10,15 +10,18 @@ import type { EventLog } from './log/event-log.js'
 export class Publisher {
   readonly #log: EventLog
   readonly #hub: Hub
+  /** False for a shared log: its `follow` feeds the hub with every process's events, these included. */
+  readonly #fanOut: boolean
 
   constructor (log: EventLog, hub: Hub) {
     this.#log = log
     this.#hub = hub
+    this.#fanOut = log.follow === undefined
   }
 
   async publish (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
     const stored = await this.#log.append(points)
-    this.#hub.publish(stored)
+    if (this.#fanOut) this.#hub.publish(stored)
     return stored
   }
 }

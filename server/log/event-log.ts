@@ -20,6 +20,13 @@ export interface BucketQuery {
   readonly bucketMs: number
 }
 
+/** What /healthz shows of the store behind a log. */
+export interface BrokerState {
+  /** `sqlite`: the embedded file; `redis`: Redis Streams; `primary`: the cluster primary's SQLite log, over IPC. */
+  readonly kind: 'sqlite' | 'redis' | 'primary'
+  readonly state: 'up' | 'down'
+}
+
 /**
  * The append-only log behind publishing, resume and history. Ids are integers
  * that only ever grow; a reader resumes by asking for everything after an id.
@@ -40,4 +47,15 @@ export interface EventLog {
   /** Min, max, avg, first, last and count per time bucket that holds points, as JSON text; undefined for an unknown metric. */
   buckets: (metric: string, query: BucketQuery) => Promise<Json<HistoryBucket[]> | undefined>
   close: () => Promise<void>
+  /**
+   * Present on a log that several processes share. Calls `listener` with every
+   * batch of new events appended by any process, in id order, each once, and
+   * returns a function that stops. The app then feeds its hub from here rather
+   * than from its own appends, so no event reaches the hub twice.
+   */
+  follow?: (listener: (events: StoredEvent[]) => void) => () => void
+  /** Present with `follow`: brings `latestId()` and `oldestId()` up to what every process has appended so far. */
+  sync?: () => Promise<void>
+  /** The store's kind and reachability; absent means the embedded SQLite file, always up. */
+  broker?: () => BrokerState
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import { byName, toEvent, toJson, toSummary } from './catalog-cache.js'
 import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { acquireProcessLock } from './process-lock.js'
@@ -53,25 +54,6 @@ interface PendingAppend {
 
 /** What one commit changes in the catalog, per metric: its newest point and how many points it gained. */
 type CatalogChanges = Map<string, { last: StoredEvent, added: number }>
-
-function toEvent (id: EventId, point: MetricPoint): StoredEvent {
-  const { metric, value, ts, tags } = point
-  return tags === undefined ? { id, metric, value, ts } : { id, metric, value, ts, tags }
-}
-
-function toSummary (last: StoredEvent, count: number): MetricSummary {
-  const { id, metric, value, ts, tags } = last
-  return tags === undefined ? { metric, value, ts, id, count } : { metric, value, ts, id, count, tags }
-}
-
-function toJson<T> (value: T): Json<T> {
-  return Buffer.from(JSON.stringify(value))
-}
-
-/** Catalog order, by UTF-16 code units; names are unique, so never 0. */
-function byName (a: MetricSummary, b: MetricSummary): number {
-  return a.metric < b.metric ? -1 : 1
-}
 
 /**
  * A durable EventLog in one SQLite file. Appends made in the same tick are

@@ -48,3 +48,24 @@ export class MetricLimitError extends Error {
     this.name = 'MetricLimitError'
   }
 }
+
+/** The shared broker (Redis, or the cluster primary) did not answer; nothing of the request is acknowledged. */
+export class BrokerUnavailableError extends Error {
+  readonly code = 'PB_STORE_UNAVAILABLE'
+
+  constructor (broker: string, cause: unknown) {
+    super(`${broker} is unavailable: ${describe(cause)}`, { cause })
+    this.name = 'BrokerUnavailableError'
+  }
+}
+
+/** A store error raised in another process (the cluster primary), with its code kept so it maps to the same answer. */
+export class RemoteStoreError extends Error {
+  readonly code: string | undefined
+
+  constructor (code: string | undefined, message: string) {
+    super(message)
+    this.name = 'RemoteStoreError'
+    this.code = code
+  }
+}

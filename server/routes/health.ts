@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
+import type { BrokerState } from '../log/event-log.js'
 
 export interface HealthRoutesOptions {
   /** Open stream connections now. */
@@ -7,26 +8,37 @@ export interface HealthRoutesOptions {
   readonly maxClientsPerIp: number
   /** Newest stored id. */
   readonly lastId: () => number
+  /** Kind and reachability of the store events go through. */
+  readonly broker: () => BrokerState
 }
 
 /** Body of GET /healthz. */
 export interface Health {
-  readonly status: 'ok'
+  /** `degraded` while the broker is down: streams stay open, publishes answer 503. */
+  readonly status: 'ok' | 'degraded'
   readonly uptimeS: number
   readonly clients: number
   readonly maxClients: number
   readonly maxClientsPerIp: number
   readonly lastId: number
+  readonly broker: BrokerState
+  /** Process that answered, so the workers behind one port can be told apart. */
+  readonly pid: number
 }
 
 /** GET /healthz: liveness with the figures an operator checks first. */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
-  app.get('/healthz', async (): Promise<Health> => ({
-    status: 'ok',
-    uptimeS: Math.round(process.uptime()),
-    clients: options.clients(),
-    maxClients: options.maxClients,
-    maxClientsPerIp: options.maxClientsPerIp,
-    lastId: options.lastId()
-  }))
+  app.get('/healthz', async (): Promise<Health> => {
+    const broker = options.broker()
+    return {
+      status: broker.state === 'up' ? 'ok' : 'degraded',
+      uptimeS: Math.round(process.uptime()),
+      clients: options.clients(),
+      maxClients: options.maxClients,
+      maxClientsPerIp: options.maxClientsPerIp,
+      lastId: options.lastId(),
+      broker,
+      pid: process.pid
+    }
+  })
 }

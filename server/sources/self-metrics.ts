@@ -19,6 +19,11 @@ export interface SelfMetricsOptions {
   readonly onError: (err: unknown) => void
   /** Interval in ms (default 1,000). */
   readonly intervalMs?: number
+  /**
+   * Name of this instance among several sharing one stream (default none). When set, figures go
+   * under `pulseboard.<instance>.*` so each instance gets its own charts instead of one interleaved line.
+   */
+  readonly instance?: string | undefined
 }
 
 /**
@@ -30,6 +35,7 @@ export function startSelfMetrics (options: SelfMetricsOptions): () => void {
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS })
   loopDelay.enable()
   let last = { at: performance.now(), cpu: process.cpuUsage(), stats: options.hubStats() }
+  const prefix = options.instance === undefined ? 'pulseboard.' : `pulseboard.${options.instance}.`
 
   const tick = (): void => {
     const at = performance.now()
@@ -38,7 +44,7 @@ export function startSelfMetrics (options: SelfMetricsOptions): () => void {
     const seconds = (at - last.at) / 1000
     const cpuMicros = cpu.user + cpu.system - last.cpu.user - last.cpu.system
     const ts = Date.now()
-    const point = (metric: string, value: number): MetricPoint => ({ metric: `pulseboard.${metric}`, value: round(value), ts })
+    const point = (metric: string, value: number): MetricPoint => ({ metric: prefix + metric, value: round(value), ts })
     const points = [
       point('clients', options.clients()),
       point('points_in_per_s', (stats.published - last.stats.published) / seconds),

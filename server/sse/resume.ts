@@ -11,6 +11,8 @@ export interface ReplaySource {
   readAfter: (afterId: EventId, limit: number) => Promise<StoredEvent[]>
   oldestId: () => EventId
   latestId: () => EventId
+  /** Catches `latestId()` and `oldestId()` up with other processes, for a log they share. */
+  sync?: () => Promise<void>
 }
 
 /** Where live events come from (the Hub matches by shape). */
@@ -42,6 +44,11 @@ export async function replayThenFollow (connection: SseConnection, options: Foll
   const { source, live, filter } = options
   const chunkSize = options.chunkSize ?? DEFAULT_REPLAY_CHUNK
   let cursor = options.afterId ?? live.lastPublishedId
+  // An id seen on another instance may be newer than this one has followed yet: not a reason to reset.
+  if (options.afterId !== undefined && source.sync !== undefined) {
+    await source.sync()
+    if (connection.closed) return undefined
+  }
   if (cursor > source.latestId()) {
     sendReset(connection, cursor, source.oldestId())
     cursor = source.latestId()

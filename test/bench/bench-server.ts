@@ -68,19 +68,23 @@ export function fdLimit (pid: number): number {
 
 export interface PulseboardOptions {
   readonly maxClients: number
+  /** CPU to pin the server to (default 0). */
+  readonly cpu?: number
+  /** Extra environment, e.g. BROKER and REDIS_URL. */
+  readonly env?: Readonly<Record<string, string>>
   readonly heartbeatMs?: number
   /** Write a V8 CPU profile of the server into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string
 }
 
-/** The built Pulseboard bundle on CPU 0 with a fresh DATA_DIR, removed on stop. */
+/** The built Pulseboard bundle on CPU 0 (or `cpu`) with a fresh DATA_DIR, removed on stop. */
 export async function startPulseboard (options: PulseboardOptions): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-fanout-'))
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`])]
   const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--max-clients-per-ip', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs))
   try {
-    const { child, port } = await spawnPinned(0, args, { DATA_DIR: dataDir }, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/)
+    const { child, port } = await spawnPinned(options.cpu ?? 0, args, { DATA_DIR: dataDir, ...options.env }, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/)
     return { pid: child.pid!, port, stop: async () => { await stopChild(child); rmSync(dataDir, { recursive: true, force: true }) } }
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true })

@@ -1,3 +1,4 @@
+import { startRedis } from '../helpers/redis-server.js'
 import { startNaive, startPulseboard, fdLimit, type BenchServer } from './bench-server.js'
 import { cpuSeconds, percentile, rssMib } from './process-stats.js'
 import { SubscriberPool, type PoolStats } from './subscriber-pool.js'
@@ -18,6 +19,11 @@ export interface Scenario {
   readonly filterGroups?: number
   /** Server --heartbeat-ms (Pulseboard only; default the server's 15 s). */
   readonly heartbeatMs?: number
+  /**
+   * Pulseboard instances sharing one redis-server (BROKER=redis), instance i pinned to CPU i,
+   * subscribers spread over them, points published to the first; absent = one on the embedded SQLite log.
+   */
+  readonly instances?: number
 }
 
 export interface RunOptions {
@@ -67,16 +73,40 @@ function receiversPerPoint (scenario: Scenario): number {
   return scenario.filterGroups === undefined ? scenario.subscribers : scenario.subscribers / scenario.filterGroups
 }
 
-async function startFor (scenario: Scenario, options: RunOptions): Promise<BenchServer> {
-  if (scenario.server === 'naive') return await startNaive()
-  const pulseboard = { maxClients: scenario.subscribers + 100, ...(scenario.heartbeatMs === undefined ? {} : { heartbeatMs: scenario.heartbeatMs }) }
-  return await startPulseboard(options.cpuProfDir === undefined ? pulseboard : { ...pulseboard, cpuProfDir: options.cpuProfDir })
+/** The servers of a scenario; `stop` ends them all, and Redis with them. */
+interface Servers {
+  readonly list: readonly BenchServer[]
+  readonly stop: () => Promise<void>
 }
 
-function openPool (server: BenchServer, scenario: Scenario, workers: number, onStep: (connected: number) => void): Promise<SubscriberPool> {
+async function startFor (scenario: Scenario, options: RunOptions): Promise<Servers> {
+  if (scenario.server === 'naive') return one(await startNaive())
+  const pulseboard = { maxClients: scenario.subscribers + 100, ...(scenario.heartbeatMs === undefined ? {} : { heartbeatMs: scenario.heartbeatMs }) }
+  const withProfile = options.cpuProfDir === undefined ? pulseboard : { ...pulseboard, cpuProfDir: options.cpuProfDir }
+  if (scenario.instances === undefined) return one(await startPulseboard(withProfile))
+  const teardowns: Array<() => unknown> = []
+  const redis = await startRedis({ teardown: (fn) => teardowns.push(fn), plan: () => { throw new Error(`the ${scenario.name} scenario needs redis-server`) } })
+  const env = { BROKER: 'redis', REDIS_URL: redis!.url }
+  const list = await Promise.all(Array.from({ length: scenario.instances }, async (_, cpu) => await startPulseboard({ ...withProfile, cpu, env })))
+  return {
+    list,
+    stop: async () => {
+      await Promise.all(list.map(async (server) => await server.stop()))
+      for (const teardown of teardowns.reverse()) await teardown()
+    }
+  }
+}
+
+function one (server: BenchServer): Servers {
+  return { list: [server], stop: server.stop }
+}
+
+const sum = (servers: Servers, figure: (pid: number) => number): number => servers.list.reduce((total, server) => total + figure(server.pid), 0)
+
+function openPool (servers: Servers, scenario: Scenario, workers: number, onStep: (connected: number) => void): Promise<SubscriberPool> {
   const groups = scenario.filterGroups
   return SubscriberPool.open({
-    port: server.port,
+    port: servers.list.map((server) => server.port),
     subscribers: scenario.subscribers,
     path: (i) => `/api/stream?metrics=${groups === undefined ? 'bench.*' : `bench.m${i % groups}`}`,
     mark: scenario.server === 'naive' ? 'data: ' : 'event: metric',
@@ -86,9 +116,9 @@ function openPool (server: BenchServer, scenario: Scenario, workers: number, onS
 }
 
 /** Publishes the warm-up and waits for it to arrive. */
-async function warmUp (server: BenchServer, pool: SubscriberPool, scenario: Scenario, options: RunOptions): Promise<void> {
+async function warmUp (servers: Servers, pool: SubscriberPool, scenario: Scenario, options: RunOptions): Promise<void> {
   if (scenario.pointsPerSecond === 0 || options.warmupSeconds === 0) return
-  const sent = await publishFor(server.port, scenario, options.warmupSeconds)
+  const sent = await publishFor(servers.list[0]!.port, scenario, options.warmupSeconds)
   await pool.waitFor(sent * receiversPerPoint(scenario), options.drainSeconds * 1000)
 }
 
@@ -111,18 +141,18 @@ const toolCpuSeconds = (since: NodeJS.CpuUsage): number => {
 }
 
 /** Publishes (or idles) for the measured seconds, then waits for the deliveries up to the drain time. */
-async function measure (server: BenchServer, pool: SubscriberPool, scenario: Scenario, options: RunOptions): Promise<Measurement> {
+async function measure (servers: Servers, pool: SubscriberPool, scenario: Scenario, options: RunOptions): Promise<Measurement> {
   await pool.reset()
-  const [serverCpu0, toolCpu0, t0] = [cpuSeconds(server.pid), process.cpuUsage(), Date.now()]
-  const sent = scenario.pointsPerSecond === 0 ? 0 : await publishFor(server.port, scenario, options.seconds)
+  const [serverCpu0, toolCpu0, t0] = [sum(servers, cpuSeconds), process.cpuUsage(), Date.now()]
+  const sent = scenario.pointsPerSecond === 0 ? 0 : await publishFor(servers.list[0]!.port, scenario, options.seconds)
   if (sent === 0) await sleep(options.seconds * 1000)
   const publishedS = (Date.now() - t0) / 1000
-  const serverCpuPublishing = cpuSeconds(server.pid) - serverCpu0
+  const serverCpuPublishing = sum(servers, cpuSeconds) - serverCpu0
   const toolCpuPublishing = toolCpuSeconds(toolCpu0)
   const expected = sent * receiversPerPoint(scenario)
   const stats = await pool.waitFor(expected, sent === 0 ? 0 : options.drainSeconds * 1000)
   const elapsedS = (Date.now() - t0) / 1000
-  const serverCpu = cpuSeconds(server.pid) - serverCpu0
+  const serverCpu = sum(servers, cpuSeconds) - serverCpu0
   return { sent, expected, publishedS, elapsedS, serverCpuPublishing, serverCpu, toolCpuPublishing, stats, latencies: await pool.latencies() }
 }
 
@@ -162,25 +192,25 @@ function toRow (scenario: Scenario, connected: number, rss: Rss, m: Measurement)
 
 /** Starts the server, ramps the subscribers, warms up, measures, and returns the row. */
 export async function runScenario (scenario: Scenario, options: RunOptions): Promise<Row> {
-  const server = await startFor(scenario, options)
+  const servers = await startFor(scenario, options)
   let pool: SubscriberPool | undefined
   try {
-    const limit = fdLimit(server.pid)
+    const limit = Math.min(...servers.list.map((server) => fdLimit(server.pid)))
     if (limit < scenario.subscribers + 100) throw new Error(`server fd limit ${limit} is below ${scenario.subscribers + 100}`)
-    const before = rssMib(server.pid)
+    const before = sum(servers, rssMib)
     let half = before
     let halfConnected = 0
-    pool = await openPool(server, scenario, options.workers, (connected) => {
+    pool = await openPool(servers, scenario, options.workers, (connected) => {
       if (halfConnected > 0 || connected < scenario.subscribers / 2) return
-      half = rssMib(server.pid)
+      half = sum(servers, rssMib)
       halfConnected = connected
     })
-    const idle = rssMib(server.pid)
-    await warmUp(server, pool, scenario, options)
-    const measurement = await measure(server, pool, scenario, options)
-    return toRow(scenario, pool.connected, { before, half, halfConnected, idle, after: rssMib(server.pid) }, measurement)
+    const idle = sum(servers, rssMib)
+    await warmUp(servers, pool, scenario, options)
+    const measurement = await measure(servers, pool, scenario, options)
+    return toRow(scenario, pool.connected, { before, half, halfConnected, idle, after: sum(servers, rssMib) }, measurement)
   } finally {
     await pool?.close()
-    await server.stop()
+    await servers.stop()
   }
 }

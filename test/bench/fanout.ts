@@ -19,7 +19,13 @@
  * can fail while the server still keeps up; it includes the 100× larger
  * ingest (parse, validate, store 10,000 points/s) that filtering implies.
  *
- * Usage: tsx test/bench/fanout.ts [--scenarios pulse-5k,pulse-10k,naive-10k,filters-10k,idle-10k]
+ * Redis (redis1-5k, redis2-5k): the same load as pulse-5k through one redis-server (AOF, fsync
+ * always), with one instance on CPU 0, or two on CPUs 0 and 1 with the subscribers split between
+ * them; points go to the first instance and reach the second through the stream. On a 2-core
+ * machine redis-server and the load tool share the cores with the instances, so the 2-instance
+ * figure is a floor, not what two dedicated cores give.
+ *
+ * Usage: tsx test/bench/fanout.ts [--scenarios pulse-5k,pulse-10k,naive-10k,filters-10k,idle-10k,redis1-5k,redis2-5k]
  *   [--seconds 10] [--warmup 2] [--drain 5] [--workers 2] [--cpu-prof-dir /tmp/prof]
  * --cpu-prof-dir profiles every Pulseboard server of the run: use it with one scenario.
  */
@@ -33,8 +39,22 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'pulse-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 100 },
   { name: 'naive-10k', server: 'naive', subscribers: 10_000, pointsPerSecond: 100 },
   { name: 'filters-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 10_000, metrics: 100, filterGroups: 100 },
-  { name: 'idle-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 0, heartbeatMs: 1000 }
+  { name: 'idle-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 0, heartbeatMs: 1000 },
+  { name: 'redis1-5k', server: 'pulseboard', subscribers: 5000, pointsPerSecond: 100, instances: 1 },
+  { name: 'redis2-5k', server: 'pulseboard', subscribers: 5000, pointsPerSecond: 100, instances: 2 }
 ]
+
+/** The Redis rows compared with pulse-5k, the same load on the embedded log: the latency Redis adds. */
+function redisNote (row: Row, rows: readonly Row[]): string | undefined {
+  if (!String(row.scenario).startsWith('redis')) return undefined
+  const embedded = rows.find((other) => other.scenario === 'pulse-5k')
+  if (embedded === undefined) return 'run pulse-5k too to compare'
+  const extra = (key: string): string => {
+    const ms = num(row, key) - num(embedded, key)
+    return `${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms`
+  }
+  return `vs pulse-5k: ${extra('p50 ms')} p50, ${extra('p99 ms')} p99`
+}
 
 /** Heartbeat interval the idle target is stated for, in ms (the server's default). */
 const DEFAULT_HEARTBEAT_MS = 15_000
@@ -127,7 +147,7 @@ for (const scenario of selected(values.scenarios)) {
   rows.push(await runScenario(scenario, options))
 }
 const base = rows.find((row) => row.scenario === 'pulse-10k')
-for (const row of rows) row.target = verdict(row, base)
+for (const row of rows) row.target = [redisNote(row, rows), verdict(row, base)].filter((note) => note !== undefined).join('; ')
 printTable(rows)
 process.stderr.write(`fanout: ${((Date.now() - started) / 1000).toFixed(0)} s\n`)
 const machine = { cores: cpus().length, node: process.version }

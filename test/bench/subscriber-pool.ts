@@ -21,7 +21,8 @@ export interface PoolStats {
 }
 
 export interface PoolOptions {
-  readonly port: number
+  /** Port of the server; with several (instances behind one broker), subscriber i connects to `port[i % length]`. */
+  readonly port: number | readonly number[]
   readonly subscribers: number
   /** Request path of subscriber `i`, e.g. `/api/stream?metrics=bench.*`. */
   readonly path: (i: number) => string
@@ -88,12 +89,13 @@ export class SubscriberPool {
     const pool = new SubscriberPool(Array.from({ length: options.workers ?? 2 }, () => new PoolWorker(options.mark)))
     const rampBatch = options.rampBatch ?? DEFAULT_RAMP_BATCH
     const sampleEvery = options.sampleEvery ?? 50
+    const ports = typeof options.port === 'number' ? [options.port] : options.port
     for (let start = 0; start < options.subscribers; start += rampBatch) {
       const end = Math.min(options.subscribers, start + rampBatch)
       const shares = pool.#workers.map((worker, w) => {
         const clients = []
-        for (let i = start + w; i < end; i += pool.#workers.length) clients.push({ path: options.path(i), sampled: i % sampleEvery === 0 })
-        return worker.request<{ connected: number }>('open', { port: options.port, clients, timeoutMs: options.connectTimeoutMs ?? 10_000 })
+        for (let i = start + w; i < end; i += pool.#workers.length) clients.push({ port: ports[i % ports.length], path: options.path(i), sampled: i % sampleEvery === 0 })
+        return worker.request<{ connected: number }>('open', { clients, timeoutMs: options.connectTimeoutMs ?? 10_000 })
       })
       const connected = (await Promise.all(shares)).reduce((sum, share) => sum + share.connected, 0)
       // A step where nobody got in means the server refuses streams: stop rather than time out step after step.

@@ -69,8 +69,8 @@ function open (port, path, sampled, timeoutMs) {
 }
 
 const handlers = {
-  async open ({ port, clients, timeoutMs }) {
-    const results = await Promise.all(clients.map(({ path, sampled }) => open(port, path, sampled, timeoutMs)))
+  async open ({ clients, timeoutMs }) {
+    const results = await Promise.all(clients.map(({ port, path, sampled }) => open(port, path, sampled, timeoutMs)))
     return { connected: results.filter(Boolean).length, failed: results.filter((ok) => !ok).length }
   },
   stats: () => ({ ...counts, open: sockets.size }),

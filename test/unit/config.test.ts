@@ -38,6 +38,10 @@ t.test('defaults', async (t) => {
     maxPoints: 50000000,
     selfMetrics: true,
     demo: false,
+    broker: 'sqlite',
+    redisMaxLen: 1000000,
+    redisHistoryPoints: 20000,
+    workers: 1,
     allowAnonymousPublish: false
   })
   t.notOk('publishToken' in config, 'no token by default')
@@ -74,6 +78,12 @@ t.test('reads every setting from the environment', async (t) => {
     MAX_POINTS: '1000',
     SELF_METRICS: 'no',
     DEMO: 'YES',
+    BROKER: 'redis',
+    REDIS_URL: 'redis://10.0.0.5:6379/2',
+    REDIS_MAXLEN: '5000',
+    REDIS_HISTORY_POINTS: '100',
+    WORKERS: '4',
+    INSTANCE_ID: 'eu-1',
     UNRELATED: 'ignored'
   })
   t.strictSame({ ...config }, {
@@ -104,6 +114,12 @@ t.test('reads every setting from the environment', async (t) => {
     maxPoints: 1000,
     selfMetrics: false,
     demo: true,
+    broker: 'redis',
+    redisUrl: 'redis://10.0.0.5:6379/2',
+    redisMaxLen: 5000,
+    redisHistoryPoints: 100,
+    workers: 4,
+    instanceId: 'eu-1',
     allowAnonymousPublish: false
   })
 })
@@ -241,4 +257,13 @@ t.test('CORS_ORIGINS takes origins only', async (t) => {
     t.match(configError([], { CORS_ORIGINS: raw }), { setting: 'CORS_ORIGINS' }, raw)
   }
   t.same(parseConfig([], { CORS_ORIGINS: 'http://[::1]:8080' }).corsOrigins, ['http://[::1]:8080'])
+})
+
+t.test('BROKER=redis needs REDIS_URL', async (t) => {
+  const err = configError([], { BROKER: 'redis' })
+  t.equal(err.setting, 'REDIS_URL')
+  t.match(err.message, /REDIS_URL/)
+  const config = parseConfig(['--broker', 'redis', '--redis-url', 'redis://127.0.0.1:6390', '--workers', '2'], {})
+  t.same([config.broker, config.redisUrl, config.workers], ['redis', 'redis://127.0.0.1:6390', 2])
+  t.equal(configError([], { BROKER: 'kafka' }).setting, 'BROKER')
 })

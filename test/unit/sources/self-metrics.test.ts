@@ -47,3 +47,19 @@ t.test('a figure that is not finite is published as 0, and a failed publish is r
   t.equal(batches[0]?.find((p) => p.metric === 'pulseboard.clients')?.value, 0)
   t.equal(batches[0]?.find((p) => p.metric === 'pulseboard.points_in_per_s')?.value, 0)
 })
+
+t.test('with an instance name, figures go under pulseboard.<instance>.*', async (t) => {
+  const batches: MetricPoint[][] = []
+  const stop = startSelfMetrics({
+    publish: async (points) => { batches.push(points) },
+    hubStats: () => ({ subscribers: 0, published: 0, delivered: 0 }),
+    clients: () => 0,
+    slowConsumerCutoffs: () => 0,
+    onError: (err) => { throw err },
+    intervalMs: 20,
+    instance: 'web-1:3000/w2'
+  })
+  t.teardown(stop)
+  while (batches.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.same(batches[0]?.map((p) => p.metric), NAMES.map((n) => `pulseboard.web-1:3000/w2.${n}`))
+})

@@ -352,3 +352,26 @@ t.test('the subscription returned after replay unsubscribes the client', async (
   r.hub.flush()
   t.same(ids(await r.received()), [1, 2])
 })
+
+t.test('a shared source is synced before the reset check: an id newer than this process has seen is not reset', async (t) => {
+  const r = rig(t)
+  const stored = await r.publisher.publish(points(5))
+  r.hub.flush()
+  // This process has only seen up to id 2; ids 3–5 were stored by another one, which the client read from.
+  let known = 2
+  const source: ReplaySource = { ...spySource(r.log), latestId: () => known, sync: async () => { known = r.log.latestId() } }
+  const subscription = await follow(r, { source, afterId: 4 })
+  t.ok(subscription)
+  t.equal(await r.received(), metricFrames(stored, 5), 'no reset: only what the client missed')
+  const live = await r.publisher.publish(points(1))
+  r.hub.flush()
+  t.equal(await r.received(), metricFrames([...stored, ...live], 5), 'then live, with no gap')
+})
+
+t.test('a client that leaves while the source syncs is not subscribed', async (t) => {
+  const r = rig(t)
+  await r.publisher.publish(points(2))
+  const source: ReplaySource = { ...spySource(r.log), sync: async () => { r.connection.close('client') } }
+  t.equal(await follow(r, { source, afterId: 1 }), undefined)
+  t.equal(r.hub.stats.subscribers, 0)
+})

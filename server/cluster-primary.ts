@@ -1,0 +1,68 @@
+import cluster, { type Worker } from 'node:cluster'
+import { once } from 'node:events'
+import type { Config } from './config.js'
+import { IpcLogHost } from './log/ipc-log-host.js'
+import type { IpcChannel } from './log/ipc-protocol.js'
+import { openLog } from './open-log.js'
+
+export interface PrimaryOptions {
+  /** Gets the failures the primary recovers from (a worker that died is replaced). */
+  readonly warn: (err: unknown, message: string) => void
+  /** Called once when the cluster cannot run: a worker died before it ever listened. */
+  readonly onFatal: (err: Error) => void
+}
+
+/** The primary's end of a worker's IPC channel. */
+function channelTo (worker: Worker): IpcChannel {
+  return {
+    send: (message) => { worker.send(message) },
+    onMessage: (listener) => { worker.on('message', listener) },
+    onDisconnect: (listener) => { worker.once('disconnect', listener) },
+    connected: () => worker.isConnected()
+  }
+}
+
+/**
+ * The primary of `--workers N`: forks N workers that share the port. With the
+ * embedded broker it also owns the SQLite log (the only process that opens
+ * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
+ * talks to Redis itself. A worker that dies after it listened is replaced.
+ * Resolves with a function that stops the workers (SIGTERM, so each closes
+ * its streams gracefully), then the log.
+ */
+export async function startPrimary (config: Config, options: PrimaryOptions): Promise<() => Promise<void>> {
+  // Structured clone over IPC: history and replays cross as bytes, not as JSON arrays of numbers.
+  cluster.setupPrimary({ serialization: 'advanced' })
+  const log = config.broker === 'sqlite' ? await openLog(config, options.warn) : undefined
+  const host = log === undefined ? undefined : new IpcLogHost(log)
+  let stopping = false
+
+  const fork = (): void => {
+    const worker = cluster.fork()
+    host?.attach(channelTo(worker))
+    let listening = false
+    worker.once('listening', () => { listening = true })
+    worker.once('exit', (code, signal) => {
+      if (stopping) return
+      const err = new Error(`worker ${worker.process.pid ?? '?'} exited (${signal ?? String(code)})`)
+      if (!listening) {
+        options.onFatal(err)
+        return
+      }
+      options.warn(err, 'replacing a worker')
+      fork()
+    })
+  }
+  for (let i = 0; i < config.workers; i++) fork()
+
+  return async () => {
+    stopping = true
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && !worker.isDead())
+    await Promise.all(workers.map(async (worker) => {
+      const exited = once(worker, 'exit')
+      worker.process.kill('SIGTERM')
+      await exited
+    }))
+    await log?.close()
+  }
+}

@@ -1,0 +1,69 @@
+import type { StoredEvent } from '../core/event.js'
+import type { EventLog } from './event-log.js'
+import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from './ipc-protocol.js'
+
+/**
+ * The primary's side of the cluster log: answers workers' calls on the one
+ * SQLite log the primary owns, and sends every committed batch to every
+ * worker, in id order, so each can feed its own hub.
+ */
+export class IpcLogHost {
+  readonly #log: EventLog
+  readonly #channels = new Set<IpcChannel>()
+
+  constructor (log: EventLog) {
+    this.#log = log
+  }
+
+  /** Serves one worker until its channel closes. */
+  attach (channel: IpcChannel): void {
+    this.#channels.add(channel)
+    channel.onDisconnect(() => this.#channels.delete(channel))
+    channel.onMessage((message) => {
+      if (!isLogMessage(message) || message.pb !== 'call') return
+      this.#run(message.op, message.args).then(
+        (value) => this.#send(channel, { pb: 'reply', id: message.id, value }),
+        (err: unknown) => this.#send(channel, { pb: 'fail', id: message.id, ...describe(err) })
+      )
+    })
+  }
+
+  async #run (op: string, args: readonly unknown[]): Promise<unknown> {
+    const log = this.#log
+    switch (op) {
+      case 'append': {
+        const events = await log.append(args[0] as StoredEvent[])
+        this.#broadcast(events)
+        return events
+      }
+      case 'readAfter': return await log.readAfter(args[0] as number, args[1] as number)
+      case 'history': return await log.history(args[0] as string, args[1] as Parameters<EventLog['history']>[1])
+      case 'buckets': return await log.buckets(args[0] as string, args[1] as Parameters<EventLog['buckets']>[1])
+      default: {
+        const state: LogState = { latestId: log.latestId(), oldestId: log.oldestId(), ...(args[0] === true ? { catalog: log.catalog() } : {}) }
+        return state
+      }
+    }
+  }
+
+  /**
+   * Sends a committed batch to every worker. Batches go out in id order because the
+   * log settles the appends of a group commit in id order, and each settles into
+   * here through the same number of steps.
+   */
+  #broadcast (events: StoredEvent[]): void {
+    if (events.length === 0) return
+    const message: LogMessage = { pb: 'events', events, oldestId: this.#log.oldestId() }
+    for (const channel of this.#channels) this.#send(channel, message)
+  }
+
+  #send (channel: IpcChannel, message: LogMessage): void {
+    // A worker that has gone away misses nothing it could still use.
+    if (channel.connected()) channel.send(message)
+  }
+}
+
+function describe (err: unknown): { code: string | undefined, message: string } {
+  const code: unknown = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined
+  return { code: typeof code === 'string' ? code : undefined, message: err instanceof Error ? err.message : String(err) }
+}

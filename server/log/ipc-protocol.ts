@@ -1,0 +1,38 @@
+import type { EventId, MetricSummary, StoredEvent } from '../core/event.js'
+
+/**
+ * Messages between the cluster primary, which owns the SQLite log, and its
+ * workers. Sent with `serialization: 'advanced'`, so JSON bodies made on the
+ * primary's reader threads cross as bytes, not as arrays of numbers.
+ */
+
+/** One end of an IPC channel (a cluster worker, or `process` inside one). */
+export interface IpcChannel {
+  send: (message: LogMessage) => void
+  onMessage: (listener: (message: unknown) => void) => void
+  onDisconnect: (listener: () => void) => void
+  readonly connected: () => boolean
+}
+
+/** Operations a worker asks of the primary's log. */
+export type LogOp = 'append' | 'readAfter' | 'history' | 'buckets' | 'state'
+
+/** What `state` answers: enough for a worker to start following. */
+export interface LogState {
+  readonly latestId: EventId
+  readonly oldestId: EventId
+  /** Present when asked for. */
+  readonly catalog?: MetricSummary[]
+}
+
+export type LogMessage =
+  | { readonly pb: 'call', readonly id: number, readonly op: LogOp, readonly args: readonly unknown[] }
+  | { readonly pb: 'reply', readonly id: number, readonly value: unknown }
+  | { readonly pb: 'fail', readonly id: number, readonly code: string | undefined, readonly message: string }
+  /** Each committed batch, in id order, to every worker. */
+  | { readonly pb: 'events', readonly events: StoredEvent[], readonly oldestId: EventId }
+
+/** Narrows anything received over the channel to one of our messages. */
+export function isLogMessage (message: unknown): message is LogMessage {
+  return typeof message === 'object' && message !== null && 'pb' in message
+}

@@ -1,0 +1,102 @@
+import { get } from 'node:http'
+import type { Test } from 'tap'
+import t from 'tap'
+import type { PublishAck } from '../../server/core/event.js'
+import type { Health } from '../../server/routes/health.js'
+import { runServer, startServer } from '../fixtures/child-server.js'
+import { post } from '../helpers/app.js'
+import { startRedis } from '../helpers/redis-server.js'
+import { SseReader } from '../helpers/sse-reader.js'
+import { waitFor } from '../helpers/wait-for.js'
+
+/** GET /healthz on a connection of its own, so the cluster hands it to the next worker; fails after 5 s. */
+async function health (url: string): Promise<Health> {
+  return await new Promise((resolve, reject) => {
+    const request = get(`${url}/healthz`, { agent: false, timeout: 5000 }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { body += chunk })
+      response.on('end', () => resolve(JSON.parse(body) as Health))
+    })
+    request.on('timeout', () => request.destroy(new Error('no answer from /healthz within 5 s')))
+    request.on('error', reject)
+  })
+}
+
+/** Streams open on each worker, by pid, once both workers have answered and their counts add up to `total`. */
+async function clientsByWorker (url: string, total: number): Promise<Map<number, number>> {
+  const seen = new Map<number, number>()
+  await waitFor(async () => {
+    const answer = await health(url)
+    seen.set(answer.pid, answer.clients)
+    return seen.size === 2 && [...seen.values()].reduce((a, b) => a + b, 0) === total
+  }, 10_000, `two workers serving ${total} streams between them`)
+  return seen
+}
+
+/** Opens streams one by one until both workers hold at least one (the primary hands connections round robin). */
+async function streamsOnBothWorkers (t: Test, url: string): Promise<SseReader[]> {
+  const readers: SseReader[] = []
+  for (;;) {
+    const reader = await SseReader.open(`${url}/api/stream?metrics=w`)
+    t.teardown(() => reader.close())
+    readers.push(reader)
+    const byWorker = await clientsByWorker(url, readers.length)
+    if ([...byWorker.values()].every((clients) => clients > 0)) return readers
+    if (readers.length >= 16) throw new Error(`16 streams, all on one worker: ${JSON.stringify([...byWorker])}`)
+  }
+}
+
+/** Three processes load on a shared 2-core machine: allow for it. */
+const STARTUP_MS = 30_000
+
+const point = (value: number): { metric: string, value: number } => ({ metric: 'w', value })
+
+/** Two workers on one port: streams on both get what either stored, and a client resumes on either. */
+async function checkCluster (t: Test, url: string, broker: Health['broker']['kind']): Promise<void> {
+  const readers = await streamsOnBothWorkers(t, url)
+  t.pass(`${readers.length} streams, spread over both workers`)
+  t.equal((await health(url)).broker.kind, broker)
+
+  const ack = (await post(url, [point(1), point(2)])).body as PublishAck
+  for (const reader of readers) t.same((await reader.metrics(2)).map((e) => e.id), [ack.firstId, ack.lastId], 'every stream, on either worker, gets the points')
+
+  readers[0]!.close()
+  const missed = (await post(url, [point(3), point(4), point(5)])).body as PublishAck
+  const resumed = await SseReader.open(`${url}/api/stream?metrics=w`, { 'last-event-id': String(ack.lastId) })
+  t.teardown(() => resumed.close())
+  t.same((await resumed.metrics(3)).map((e) => e.value), [3, 4, 5], 'a client resumes on whichever worker it lands on')
+  t.equal(missed.lastId, ack.lastId + 3)
+}
+
+t.test('--workers 2 with the embedded SQLite log, shared through the primary', async (t) => {
+  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false' }, { timeoutMs: STARTUP_MS })
+  await checkCluster(t, server.url, 'primary')
+  // A worker that dies after it listened is replaced; the others never stop serving.
+  const victim = (await health(server.url)).pid
+  process.kill(victim, 'SIGKILL')
+  const pids = new Set<number>()
+  await waitFor(async () => {
+    // A connection handed to the worker as it died is lost with it: that is why clients retry.
+    const answer = await health(server.url).catch(() => undefined)
+    if (answer !== undefined) pids.add(answer.pid)
+    return [...pids].filter((pid) => pid !== victim).length === 2
+  }, STARTUP_MS, 'a replacement worker')
+  t.pass('the dead worker was replaced')
+  server.process.kill('SIGTERM')
+  t.equal(await server.exited, 0, 'SIGTERM stops the workers, then the primary, cleanly')
+})
+
+t.test('a worker that cannot start stops the whole cluster with exit code 1', async (t) => {
+  const { code, stderr } = await runServer(['--workers', '2', '--port', '0'], { BROKER: 'redis', REDIS_URL: 'redis://127.0.0.1:1' })
+  t.equal(code, 1)
+  t.match(stderr, /cannot open event store redis:\/\/127\.0\.0\.1:1/, 'the worker says why, in one line')
+  t.match(stderr, /a worker could not start/)
+})
+
+t.test('--workers 2 with Redis: each worker reads the stream itself', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false', BROKER: 'redis', REDIS_URL: redis.url }, { timeoutMs: STARTUP_MS })
+  await checkCluster(t, server.url, 'redis')
+})

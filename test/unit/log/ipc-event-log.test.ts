@@ -1,0 +1,144 @@
+import { EventEmitter } from 'node:events'
+import t from 'tap'
+import type { StoredEvent } from '../../../server/core/event.js'
+import { IpcEventLog } from '../../../server/log/ipc-event-log.js'
+import { IpcLogHost } from '../../../server/log/ipc-log-host.js'
+import type { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
+import type { IpcChannel, LogMessage } from '../../../server/log/ipc-protocol.js'
+import { fill, ids, open, parse, point } from '../../helpers/sqlite-log.js'
+import { waitFor } from '../../helpers/wait-for.js'
+
+/** Both ends of an in-memory IPC channel: messages are cloned and delivered on a later turn, as over a pipe. */
+function channelPair (): { primary: IpcChannel, worker: IpcChannel, disconnect: () => void, sent: LogMessage[], hold: () => () => void } {
+  const toPrimary = new EventEmitter()
+  const toWorker = new EventEmitter()
+  const state = { connected: true, held: undefined as Array<() => void> | undefined }
+  const sent: LogMessage[] = []
+  const end = (inbox: EventEmitter, outbox: EventEmitter, record: boolean): IpcChannel => ({
+    send: (message) => {
+      if (record) sent.push(message)
+      const copy = structuredClone(message)
+      const deliver = (): void => { setImmediate(() => outbox.emit('message', copy)) }
+      if (!record && state.held !== undefined) state.held.push(deliver)
+      else deliver()
+    },
+    onMessage: (listener) => { inbox.on('message', listener) },
+    onDisconnect: (listener) => { inbox.once('disconnect', listener) },
+    connected: () => state.connected
+  })
+  return {
+    primary: end(toPrimary, toWorker, true),
+    worker: end(toWorker, toPrimary, false),
+    disconnect: () => {
+      state.connected = false
+      toPrimary.emit('disconnect')
+      toWorker.emit('disconnect')
+    },
+    sent,
+    /** Holds what the worker sends until the returned function is called. */
+    hold: () => {
+      state.held = []
+      return () => {
+        const held = state.held ?? []
+        state.held = undefined
+        for (const deliver of held) deliver()
+      }
+    }
+  }
+}
+
+/** A host on `store` with two workers' channels attached. */
+function twoChannels (store: SqliteEventLog): [ReturnType<typeof channelPair>, ReturnType<typeof channelPair>] {
+  const host = new IpcLogHost(store)
+  const pairs = [channelPair(), channelPair()] as const
+  for (const pair of pairs) host.attach(pair.primary)
+  return [...pairs]
+}
+
+t.test('a worker appends, reads and follows through the primary', async (t) => {
+  const store = open(t, { maxMetrics: 2 })
+  await fill(store, 2, 'old')
+  const [one, two] = twoChannels(store)
+  const a = await IpcEventLog.connect(one.worker)
+  const b = await IpcEventLog.connect(two.worker)
+  t.same([b.latestId(), b.oldestId(), b.catalog().map((m) => [m.metric, m.count])], [2, 1, [['old', 2]]], 'ids and catalog from the primary')
+  const followed: StoredEvent[] = []
+  b.follow((events) => followed.push(...events))
+
+  const stored = await a.append([point('cpu', 1), point('cpu', 2, 1001)])
+  t.same(ids(stored), [3, 4])
+  await waitFor(() => followed.length === 2, 2000, 'B to follow A\'s batch')
+  t.same(followed, stored, 'every worker gets the batch')
+  t.same(b.catalog().map((m) => [m.metric, m.count]), [['cpu', 2], ['old', 2]])
+  t.same(ids(await b.readAfter(1, 10)), [2, 3, 4])
+  t.same(parse<StoredEvent[]>(await b.history('cpu', { fromMs: 0, toMs: 5000, limit: 10 }))?.map((e) => e.value), [1, 2])
+  t.same(parse(await b.buckets('cpu', { fromMs: 1000, toMs: 1001, bucketMs: 2 })), [{ t: 1000, min: 1, max: 2, avg: 1.5, last: 2, count: 2 }])
+  t.equal(await b.history('nope', { fromMs: 0, toMs: 1, limit: 1 }), undefined)
+  await b.sync()
+  t.equal(b.latestId(), 4)
+
+  await t.rejects(a.append([point('third', 1)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the primary\'s errors keep their code')
+  t.same(b.broker(), { kind: 'primary', state: 'up' })
+
+  one.disconnect()
+  t.same(a.broker(), { kind: 'primary', state: 'down' })
+  await t.rejects(a.append([point('cpu', 3)]), { code: 'PB_STORE_UNAVAILABLE' }, 'a worker cut off from the primary refuses at once')
+  const after = await b.append([point('cpu', 4)])
+  t.same(ids(after), [5], 'the other worker goes on')
+  t.notOk(one.sent.some((m) => m.pb === 'events' && m.events[0]?.id === 5), 'nothing is sent to a worker that has gone')
+  await b.close()
+  await t.rejects(b.readAfter(0, 1), { code: 'PB_STORE_UNAVAILABLE' }, 'a closed log refuses')
+})
+
+t.test('calls waiting when the channel closes are refused', async (t) => {
+  const store = open(t)
+  const pair = channelPair()
+  new IpcLogHost(store).attach(pair.primary)
+  const log = await IpcEventLog.connect(pair.worker)
+  const pending = log.readAfter(0, 10)
+  pair.disconnect()
+  await t.rejects(pending, { code: 'PB_STORE_UNAVAILABLE' })
+})
+
+t.test('a batch that reaches a worker before its initial state is counted once', async (t) => {
+  const [one, two] = twoChannels(open(t))
+  const a = await IpcEventLog.connect(one.worker)
+  const release = two.hold()
+  const connecting = IpcEventLog.connect(two.worker)
+  await a.append([point('m', 1)])
+  await waitFor(() => two.sent.some((m) => m.pb === 'events'), 2000, 'the batch to go out to the second worker')
+  release()
+  const b = await connecting
+  const followed: StoredEvent[] = []
+  b.follow((events) => followed.push(...events))
+  await a.append([point('m', 2)])
+  await waitFor(() => followed.length === 1, 2000, 'the next batch')
+  t.same(ids(followed), [2], 'the early batch is in the state, not followed again')
+  t.same(b.catalog().map((m) => m.count), [2], 'each point counted once')
+  const sentBefore = two.sent.length
+  two.worker.send({ pb: 'call', id: 0, op: 'state', args: [] })
+  one.primary.send({ pb: 'call', id: 0, op: 'state', args: [] }) // a call sent to a worker is ignored
+  await waitFor(() => two.sent.length === sentBefore + 1, 2000, 'the answer to a plain call')
+})
+
+t.test('odd traffic: empty appends, strays, late answers and failures that are not Errors', async (t) => {
+  const store = open(t)
+  const failing = Object.assign(Object.create(store) as typeof store, {
+    readAfter: async () => { throw 'not an Error' }, // eslint-disable-line no-throw-literal
+    latestId: () => store.latestId(),
+    oldestId: () => store.oldestId(),
+    catalog: () => store.catalog(),
+    append: async (points: Parameters<typeof store.append>[0]) => await store.append(points)
+  })
+  const pair = channelPair()
+  new IpcLogHost(failing).attach(pair.primary)
+  pair.worker.send({ pb: 'reply', id: 99, value: 1 }) // not a call: the host ignores it
+  pair.worker.send('noise' as unknown as LogMessage)
+  const log = await IpcEventLog.connect(pair.worker)
+  t.same(await log.append([]), [], 'an empty append is answered')
+  await t.rejects(log.readAfter(0, 1), { message: 'not an Error' })
+  pair.primary.send({ pb: 'reply', id: 12345, value: 1 }) // an answer to no call is dropped
+  pair.primary.send('noise' as unknown as LogMessage)
+  await log.sync()
+  t.equal(log.latestId(), 0)
+})

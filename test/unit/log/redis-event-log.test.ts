@@ -1,0 +1,119 @@
+import { Redis } from 'ioredis'
+import t from 'tap'
+import type { Test } from 'tap'
+import type { MetricSummary, StoredEvent } from '../../../server/core/event.js'
+import { RedisEventLog, type RedisEventLogOptions } from '../../../server/log/redis-event-log.js'
+import { startRedis, type RedisServer } from '../../helpers/redis-server.js'
+import { ids, parse, point, text } from '../../helpers/sqlite-log.js'
+import { waitFor } from '../../helpers/wait-for.js'
+
+let prefixes = 0
+
+/** A log on its own key prefix, closed on teardown. */
+async function openLog (t: Test, redis: RedisServer, options: Partial<RedisEventLogOptions> = {}): Promise<RedisEventLog> {
+  const log = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${++prefixes}:`, ...options })
+  t.teardown(async () => await log.close())
+  return log
+}
+
+t.test('RedisEventLog', async (t) => {
+  const redis = await startRedis(t)
+  if (redis === undefined) return
+
+  t.test('appends with global ids, reads them back and follows them', async (t) => {
+    // Points at ts 1000 are older than the default retention of a real clock.
+    const log = await openLog(t, redis, { now: () => 2000 })
+    t.same([log.latestId(), log.oldestId()], [0, 1], 'an empty log')
+    await log.sync()
+    t.same([log.latestId(), log.oldestId()], [0, 1], 'still empty after sync')
+    const followed: StoredEvent[] = []
+    log.follow((events) => followed.push(...events))
+    t.same(await log.append([]), [])
+    const stored = await log.append([point('cpu', 1, 1000, { host: 'a' }), point('cpu', 2, 1000), point('mem', 3, 999)])
+    t.same(stored, [{ id: 1, metric: 'cpu', value: 1, ts: 1000, tags: { host: 'a' } }, { id: 2, metric: 'cpu', value: 2, ts: 1000 }, { id: 3, metric: 'mem', value: 3, ts: 999 }])
+    t.same(await log.readAfter(0, 10), stored, 'the stream holds the points, tags included')
+    t.same(ids(await log.readAfter(1, 1)), [2])
+    t.same(await log.readAfter(0, 0), [])
+    await waitFor(() => followed.length === 3, 2000, 'the read loop')
+    t.same(followed, stored)
+    t.same(log.catalog().map((m: MetricSummary) => [m.metric, m.id, m.count]), [['cpu', 2, 2], ['mem', 3, 1]])
+    t.same(parse<StoredEvent[]>(await log.history('cpu', { fromMs: 0, toMs: 2000, limit: 10 }))?.map((e) => e.id), [1, 2], 'equal ts: by id')
+    t.same(parse<StoredEvent[]>(await log.history('cpu', { fromMs: 0, toMs: 2000, limit: 1 }))?.map((e) => e.id), [2], 'the newest win')
+    t.equal(text(await log.history('cpu', { fromMs: 0, toMs: 2000, limit: 0 })), '[]')
+    t.equal(await log.buckets('nope', { fromMs: 0, toMs: 1, bucketMs: 1 }), undefined)
+    t.equal(await log.history('nope', { fromMs: 0, toMs: 1, limit: 1 }), undefined)
+
+    const other = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${prefixes}:` })
+    t.teardown(async () => await other.close())
+    t.same(other.catalog(), log.catalog(), 'a new instance loads the catalog')
+    t.equal(other.latestId(), 3)
+  })
+
+  t.test('refuses metrics past maxMetrics without using an id', async (t) => {
+    const log = await openLog(t, redis, { maxMetrics: 2 })
+    await log.append([point('a', 1), point('b', 1)])
+    await t.rejects(log.append([point('a', 2), point('c', 1)]), { code: 'PB_STORE_METRIC_LIMIT' })
+    t.same(ids(await log.append([point('a', 3), point('a', 4)])), [3, 4], 'known metrics still go in, with the next ids')
+  })
+
+  t.test('history keeps historyPoints per metric and drops points past retention', async (t) => {
+    let now = 10_000
+    const log = await openLog(t, redis, { historyPoints: 3, retentionMs: 5000, now: () => now })
+    await log.append([1, 2, 3, 4, 5].map((v) => point('m', v, 5000 + v)))
+    t.same(parse<StoredEvent[]>(await log.history('m', { fromMs: 0, toMs: 1e6, limit: 10 }))?.map((e) => e.value), [3, 4, 5], 'the newest 3')
+    now = 10_004
+    await log.append([point('m', 6, 15_000)])
+    t.same(parse<StoredEvent[]>(await log.history('m', { fromMs: 0, toMs: 1e6, limit: 10 }))?.map((e) => e.value), [4, 5, 6], 'older than 5 s at the next append: gone')
+    t.same(parse(await log.buckets('m', { fromMs: 5000, toMs: 15_999, bucketMs: 5000 })), [
+      { t: 5000, min: 4, max: 5, avg: 4.5, last: 5, count: 2 },
+      { t: 15_000, min: 6, max: 6, avg: 6, last: 6, count: 1 }
+    ])
+  })
+
+  t.test('the stream keeps about maxLen entries; sync moves oldestId up', async (t) => {
+    const log = await openLog(t, redis, { maxLen: 10 })
+    await log.append(Array.from({ length: 500 }, (_, i) => point('m', i)))
+    await log.sync()
+    t.ok(log.oldestId() > 1 && log.oldestId() <= 491, `trimmed from the head (oldest ${log.oldestId()})`)
+    t.equal(log.latestId(), 500)
+    t.equal((await log.readAfter(0, 1))[0]?.id, log.oldestId())
+  })
+
+  t.test('a metric appended by another instance is known before it is followed', async (t) => {
+    const log = await openLog(t, redis)
+    const other = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${prefixes}:` })
+    t.teardown(async () => await other.close())
+    await other.append([point('fresh', 1, 1000)])
+    // Asked at once: the read loop may not have brought it yet, the hash has it.
+    t.ok(await log.buckets('fresh', { fromMs: 0, toMs: 2000, bucketMs: 2000 }) !== undefined)
+  })
+
+  t.test('cannot open: one line naming Redis, password hidden', async (t) => {
+    const dead = `redis://user:hunter2@127.0.0.1:${redis.port + 1}`
+    const err = await RedisEventLog.open({ url: dead }).then(() => undefined, (e: unknown) => e as Error)
+    t.match(err, { name: 'StoreOpenError', code: 'PB_STORE_OPEN' })
+    t.match(err?.message, /redis:\/\/user:\*\*\*@127\.0\.0\.1/)
+    t.notMatch(err?.message, /hunter2/)
+  })
+
+  t.test('keys that this log did not write make open fail', async (t) => {
+    const client = new Redis(redis.url)
+    t.teardown(() => client.disconnect())
+    await client.hset('foreign:id', 'not', 'a counter')
+    const opened = RedisEventLog.open({ url: redis.url, keyPrefix: 'foreign:' })
+    opened.then(async (log) => await log.close(), () => {}).catch(() => {}) // closed if it wrongly opened
+    await t.rejects(opened, { code: 'PB_STORE_OPEN' }, 'a prefix whose counter key is a hash')
+  })
+
+  // Last: it stops the server.
+  t.test('while Redis is down every call refuses with PB_STORE_UNAVAILABLE, and close still ends the loop', async (t) => {
+    const errors: unknown[] = []
+    const log = await openLog(t, redis, { onError: (err) => errors.push(err) })
+    t.same(log.broker(), { kind: 'redis', state: 'up' })
+    await redis.kill()
+    await waitFor(() => log.broker().state === 'down', 5000, 'the broker down')
+    const calls: Array<Promise<unknown>> = [log.append([point('m', 1)]), log.readAfter(0, 1), log.history('x', { fromMs: 0, toMs: 1, limit: 1 }), log.sync()]
+    for (const call of calls) await t.rejects(call, { code: 'PB_STORE_UNAVAILABLE' })
+    await waitFor(() => errors.length > 0, 5000, 'a reported error')
+  })
+})
