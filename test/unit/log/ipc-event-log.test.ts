@@ -72,7 +72,7 @@ t.test('a worker appends, reads and follows through the primary', async (t) => {
   t.same(b.catalog().map((m) => [m.metric, m.count]), [['cpu', 2], ['old', 2]])
   t.same(ids(await b.readAfter(1, 10)), [2, 3, 4])
   t.same(parse<StoredEvent[]>(await b.history('cpu', { fromMs: 0, toMs: 5000, limit: 10 }))?.map((e) => e.value), [1, 2])
-  t.same(parse(await b.buckets('cpu', { fromMs: 1000, toMs: 1001, bucketMs: 2 })), [{ t: 1000, min: 1, max: 2, avg: 1.5, last: 2, count: 2 }])
+  t.same(parse(await b.buckets('cpu', { fromMs: 1000, toMs: 1001, bucketMs: 2 })), [{ t: 1000, first: 1, min: 1, max: 2, avg: 1.5, last: 2, count: 2 }])
   t.equal(await b.history('nope', { fromMs: 0, toMs: 1, limit: 1 }), undefined)
   await b.sync()
   t.equal(b.latestId(), 4)

@@ -65,8 +65,8 @@ t.test('RedisEventLog', async (t) => {
     await log.append([point('m', 6, 15_000)])
     t.same(parse<StoredEvent[]>(await log.history('m', { fromMs: 0, toMs: 1e6, limit: 10 }))?.map((e) => e.value), [4, 5, 6], 'older than 5 s at the next append: gone')
     t.same(parse(await log.buckets('m', { fromMs: 5000, toMs: 15_999, bucketMs: 5000 })), [
-      { t: 5000, min: 4, max: 5, avg: 4.5, last: 5, count: 2 },
-      { t: 15_000, min: 6, max: 6, avg: 6, last: 6, count: 1 }
+      { t: 5000, first: 4, min: 4, max: 5, avg: 4.5, last: 5, count: 2 },
+      { t: 15_000, first: 6, min: 6, max: 6, avg: 6, last: 6, count: 1 }
     ])
   })
 
