@@ -1,5 +1,6 @@
 import type { EventId, StoredEvent } from '../core/event.js'
 import type { TopicFilter } from '../core/topic-filter.js'
+import { PendingFrames } from './pending-frames.js'
 
 /** Default delay between a publish and the write that carries it, in ms. */
 export const DEFAULT_FLUSH_MS = 25
@@ -13,6 +14,8 @@ export const DEFAULT_SENDS_PER_SLICE = 1000
 export interface Subscriber {
   /** Id of the newest event the client already has; the hub never sends it anything at or below. */
   lastId: EventId
+  /** Set by the hub when it writes points, cleared by each heartbeat: a client that got points needs no ping. */
+  sentSinceHeartbeat: boolean
   /** Queues encoded SSE bytes. Must not throw: cutting off a slow client is the subscriber's business. */
   send: (chunk: Buffer) => void
 }
@@ -42,20 +45,11 @@ export interface HubOptions {
   readonly sendsPerSlice?: number
 }
 
-/** One tick's frames for a group, joined once and shared by every member's write. */
-interface Batch {
-  readonly ids: readonly EventId[]
-  readonly frames: readonly string[]
-  readonly chunk: Buffer
-  offsets?: number[]
-}
-
-/** Subscribers that share one filter, and the frames they have not been sent yet. */
+/** Subscribers that share one filter, and the frames not all of them have yet. */
 interface Group {
   readonly filter: TopicFilter
   readonly members: Set<Subscriber>
-  ids: EventId[]
-  frames: string[]
+  readonly pending: PendingFrames
 }
 
 /** One subscriber's place in its filter group. */
@@ -77,8 +71,9 @@ class GroupSubscription implements Subscription {
 
 /**
  * Fans stored events out to subscribers. Subscribers are grouped by filter so a
- * point is matched once per distinct filter and encoded once in all; each group
- * gets one buffer per tick, written to each member in a single call.
+ * point is matched once per distinct filter and encoded once in all; a flush
+ * pass writes each member everything it lacks in a single call, from bytes its
+ * group joined once.
  */
 export class Hub {
   readonly #encode: (event: StoredEvent) => string
@@ -88,6 +83,8 @@ export class Hub {
   #flushTimer: NodeJS.Timeout | undefined
   /** The flush pass under way, resumed slice by slice. */
   #pass: Generator<void> | undefined
+  /** Heartbeat bytes for the next pass to send to quiet subscribers, if one is due. */
+  #ping: Buffer | undefined
   #lastPublishedId: EventId = 0
   #subscribers = 0
   #published = 0
@@ -118,7 +115,7 @@ export class Hub {
   subscribe (filter: TopicFilter, subscriber: Subscriber): Subscription {
     let group = this.#groups.get(filter.key)
     if (group === undefined) {
-      group = { filter, members: new Set(), ids: [], frames: [] }
+      group = { filter, members: new Set(), pending: new PendingFrames() }
       this.#groups.set(filter.key, group)
     }
     group.members.add(subscriber)
@@ -141,8 +138,7 @@ export class Hub {
       for (const group of this.#groups.values()) {
         if (!group.filter.matches(event.metric)) continue
         frame ??= this.#encode(event)
-        group.ids.push(event.id)
-        group.frames.push(frame)
+        group.pending.push(event.id, frame)
       }
     }
     this.#published += events.length
@@ -150,11 +146,16 @@ export class Hub {
     this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
   }
 
-  /** Sends the same bytes to every subscriber, whatever its filter (heartbeats, shutdown notices). */
-  broadcast (chunk: Buffer): void {
-    for (const group of this.#groups.values()) {
-      for (const member of group.members) member.send(chunk)
-    }
+  /**
+   * Sends `ping` to every subscriber that has been sent no points since the
+   * previous heartbeat, in the next flush pass: the pings share the pass's
+   * slices instead of stalling the event loop over every client at once, and
+   * busy streams, which need no keep-alive, cost nothing. A quiet stream is
+   * therefore never silent for two intervals.
+   */
+  heartbeat (ping: Buffer): void {
+    this.#ping = ping
+    this.flush()
   }
 
   /**
@@ -191,67 +192,54 @@ export class Hub {
       return
     }
     this.#pass = undefined
+    if (this.#ping !== undefined) {
+      this.flush()
+      return
+    }
     for (const group of this.#groups.values()) {
-      if (group.ids.length > 0) this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
+      if (group.pending.size > 0) this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
     }
   }
 
-  /** A flush pass; yields after every `sendsPerSlice` writes. */
+  /**
+   * A flush pass; yields after every `sendsPerSlice` writes. Each member is
+   * sent everything its group has that it lacks at the moment its turn comes,
+   * so points published while the pass is under way reach the members not
+   * yet visited in this pass, and the rest in the next.
+   */
   * #sendPending (): Generator<void> {
+    const ping = this.#ping
+    this.#ping = undefined
     let sends = 0
     for (const group of [...this.#groups.values()]) {
-      if (group.ids.length === 0) continue
-      const batch: Batch = { ids: group.ids, frames: group.frames, chunk: Buffer.from(group.frames.join('')) }
-      group.ids = []
-      group.frames = []
+      const pending = group.pending
+      // Every member visited below gets at least these; members joining meanwhile already have them.
+      const settled = pending.size
+      if (settled === 0 && ping === undefined) continue
       for (const member of group.members) {
-        if (!this.#sendBatch(member, batch)) continue
+        if (!this.#sendTo(member, pending, ping)) continue
         if (++sends < this.#sendsPerSlice) continue
         sends = 0
         yield
       }
+      pending.dropOldest(settled)
     }
   }
 
-  /** Sends a member what it has not had of the batch; false when it had it all. */
-  #sendBatch (member: Subscriber, batch: Batch): boolean {
-    const { ids, chunk } = batch
-    const lastId = ids[ids.length - 1]!
-    if (member.lastId >= lastId) return false
-    if (member.lastId < ids[0]!) {
-      member.send(chunk)
-      this.#delivered += ids.length
-    } else {
-      // Rare: a client that joined after replaying part of this tick gets only the rest.
-      batch.offsets ??= byteOffsets(batch.frames)
-      const from = firstIndexAbove(ids, member.lastId)
-      member.send(chunk.subarray(batch.offsets[from]))
-      this.#delivered += ids.length - from
+  /** Sends a member the pending frames it lacks, or the heartbeat if it is quiet; false when it needed nothing. */
+  #sendTo (member: Subscriber, pending: PendingFrames, ping: Buffer | undefined): boolean {
+    const quiet = !member.sentSinceHeartbeat
+    if (ping !== undefined) member.sentSinceHeartbeat = false
+    const from = pending.indexAbove(member.lastId)
+    if (from < pending.size) {
+      member.send(pending.bytesFrom(from))
+      this.#delivered += pending.size - from
+      member.lastId = pending.lastId
+      member.sentSinceHeartbeat = true
+      return true
     }
-    member.lastId = lastId
+    if (ping === undefined || !quiet) return false
+    member.send(ping)
     return true
   }
-}
-
-/** Start offset in bytes of each frame within the joined chunk. */
-function byteOffsets (frames: readonly string[]): number[] {
-  const offsets: number[] = []
-  let at = 0
-  for (const frame of frames) {
-    offsets.push(at)
-    at += Buffer.byteLength(frame)
-  }
-  return offsets
-}
-
-/** Index of the first id greater than `id` in an ascending list (binary search). */
-function firstIndexAbove (ids: readonly EventId[], id: EventId): number {
-  let low = 0
-  let high = ids.length
-  while (low < high) {
-    const mid = (low + high) >>> 1
-    if (ids[mid]! <= id) low = mid + 1
-    else high = mid
-  }
-  return low
 }

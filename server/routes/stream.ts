@@ -90,7 +90,7 @@ function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Wri
 /** GET /api/stream: the live event stream, with filter and resume, over HTTP/1.1 or HTTP/2. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http2SecureServer> = async (app, options) => {
   const { source, hub, registry, maxClients, retryMs } = options
-  const heartbeat = setInterval(() => hub.broadcast(PING), options.heartbeatMs)
+  const heartbeat = setInterval(() => hub.heartbeat(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
 
   /** Which stream limit a new client from `address` would pass, if any. */

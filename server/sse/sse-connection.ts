@@ -37,6 +37,8 @@ function ignoreError (): void {}
 export class SseConnection {
   /** Id of the newest event sent to this client (the hub's cursor). */
   lastId: EventId = 0
+  /** The hub's note that points went out since its last heartbeat. */
+  sentSinceHeartbeat = false
   readonly #out: Writable
   readonly #maxQueuedBytes: number
   readonly #onClose: (connection: SseConnection, reason: CloseReason) => void

@@ -16,6 +16,7 @@ export function fakeSubscriber (lastId = 0): FakeSubscriber {
   const chunks: Buffer[] = []
   return {
     lastId,
+    sentSinceHeartbeat: false,
     chunks,
     send: (chunk) => { chunks.push(chunk) },
     text: () => Buffer.concat(chunks).toString()
@@ -48,6 +49,7 @@ export function timedSubscriber (t: Test): Subscriber & { chunks: Buffer[], next
   t.teardown(() => clearTimeout(timer))
   return {
     lastId: 0,
+    sentSinceHeartbeat: false,
     chunks,
     send: (chunk) => {
       chunks.push(chunk)

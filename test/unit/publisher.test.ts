@@ -40,7 +40,7 @@ t.test('publish stores the points, fans them out and returns them with their ids
   const hub = new Hub({ encode: encodeMetric, flushMs: 10_000 })
   t.teardown(() => hub.close())
   const chunks: Buffer[] = []
-  hub.subscribe(compileTopicFilter([]), { lastId: 0, send: (chunk) => chunks.push(chunk) })
+  hub.subscribe(compileTopicFilter([]), { lastId: 0, sentSinceHeartbeat: false, send: (chunk) => chunks.push(chunk) })
   const publisher = new Publisher(log, hub)
   const stored = await publisher.publish([{ metric: 'cpu', value: 1, ts: 5 }, { metric: 'mem', value: 2, ts: 6 }])
   t.same(stored, [{ id: 1, metric: 'cpu', value: 1, ts: 5 }, { id: 2, metric: 'mem', value: 2, ts: 6 }])

@@ -3,11 +3,12 @@ import t from 'tap'
 import type { StoredEvent } from '../../../server/core/event.js'
 import { compileTopicFilter } from '../../../server/core/topic-filter.js'
 import { Hub, type Subscriber } from '../../../server/hub/hub.js'
+import { fakeSubscriber } from '../../helpers/hub-fakes.js'
 
 const ALL = compileTopicFilter([])
 
 function counting (): Subscriber & { sends: number } {
-  const subscriber = { lastId: 0, sends: 0, send: () => { subscriber.sends++ } }
+  const subscriber = { lastId: 0, sentSinceHeartbeat: false, sends: 0, send: () => { subscriber.sends++ } }
   return subscriber
 }
 
@@ -34,19 +35,36 @@ t.test('a flush pass writes one slice at once and the rest in later turns of the
   t.equal(hub.stats.delivered, 10)
 })
 
-t.test('points published during a pass reach everyone in the next pass, once', async (t) => {
+t.test('points published during a pass reach the members it has not visited yet, and the rest in the next pass', async (t) => {
   const { hub, members, encodes } = setup(4, 2)
   t.teardown(() => hub.close())
   hub.publish([ev(1)])
   hub.flush()
+  t.same(members.map((m) => m.lastId), [1, 1, 0, 0], 'the first slice went out')
   hub.publish([ev(2)]) // while the pass is under way
   hub.flush() // refused: a pass is running; it schedules the next one
   await nextTurn()
-  t.same(members.map((m) => m.lastId), [1, 1, 1, 1], 'the running pass finished with the points it took')
+  t.same(members.map((m) => m.lastId), [1, 1, 2, 2], 'members visited after the publish got both points in one write')
+  t.same(members.map((m) => m.sends), [1, 1, 1, 1])
   hub.flushNow()
   t.same(members.map((m) => m.lastId), [2, 2, 2, 2])
-  t.same(members.map((m) => m.sends), [2, 2, 2, 2])
+  t.same(members.map((m) => m.sends), [2, 2, 1, 1], 'the next pass writes only to those that lacked the point')
+  t.equal(hub.stats.delivered, 8, 'each point delivered once to each member')
   t.equal(encodes(), 2, 'each point encoded once')
+})
+
+t.test('a member visited mid-pass is sent only the frames it lacks', async (t) => {
+  const hub = new Hub({ encode: (e) => `data: ${e.id}\n\n`, flushMs: 60_000, sendsPerSlice: 1 })
+  t.teardown(() => hub.close())
+  const members = [fakeSubscriber(), fakeSubscriber(), fakeSubscriber()]
+  for (const member of members) hub.subscribe(ALL, member)
+  hub.publish([ev(1), ev(2)])
+  hub.flush()
+  hub.publish([ev(3)])
+  hub.flushNow()
+  t.same(members.map((m) => m.text()), ['data: 1\n\ndata: 2\n\ndata: 3\n\n', 'data: 1\n\ndata: 2\n\ndata: 3\n\n', 'data: 1\n\ndata: 2\n\ndata: 3\n\n'])
+  t.same(members.map((m) => m.chunks.length), [2, 1, 1])
+  t.equal(members[1]!.chunks[0], members[2]!.chunks[0], 'members wanting the same bytes share one buffer')
 })
 
 t.test('flushNow writes everything before it returns', async (t) => {
