@@ -14,6 +14,7 @@ const START_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 10_000
 
 const NAIVE_SERVER = fileURLToPath(new URL('./naive-server.ts', import.meta.url))
+const WRITE_FLOOR_SERVER = fileURLToPath(new URL('./write-floor-server.ts', import.meta.url))
 
 /** A server process pinned to one CPU, with its port. */
 export interface BenchServer {
@@ -92,8 +93,9 @@ export async function startPulseboard (options: PulseboardOptions): Promise<Benc
   }
 }
 
-/** The naive Fastify baseline (naive-server.ts) on CPU 0. */
-export async function startNaive (): Promise<BenchServer> {
-  const { child, port } = await spawnPinned(0, ['--import', 'tsx', NAIVE_SERVER, '--port', '0'], {}, /^(\d+)$/m)
+/** A baseline that prints only its port: the naive Fastify route or the bare write floor, on CPU 0. */
+export async function startBaseline (kind: 'naive' | 'floor'): Promise<BenchServer> {
+  const script = kind === 'naive' ? NAIVE_SERVER : WRITE_FLOOR_SERVER
+  const { child, port } = await spawnPinned(0, ['--import', 'tsx', script], {}, /^(\d+)$/m)
   return { pid: child.pid!, port, stop: async () => await stopChild(child) }
 }

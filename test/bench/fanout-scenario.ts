@@ -1,5 +1,5 @@
 import { startRedis } from '../helpers/redis-server.js'
-import { startNaive, startPulseboard, fdLimit, type BenchServer } from './bench-server.js'
+import { startBaseline, startPulseboard, fdLimit, type BenchServer } from './bench-server.js'
 import { cpuSeconds, percentile, rssMib } from './process-stats.js'
 import { SubscriberPool, type PoolStats } from './subscriber-pool.js'
 
@@ -9,7 +9,8 @@ const BATCHES_PER_S = 10
 /** One row of the fan-out benchmark. */
 export interface Scenario {
   readonly name: string
-  readonly server: 'pulseboard' | 'naive'
+  /** `floor`: write-floor-server.ts, which sends its own frame ten times a second (pointsPerSecond 0). */
+  readonly server: 'pulseboard' | 'naive' | 'floor'
   readonly subscribers: number
   /** Points published per second in all, spread evenly over `metrics` names; 0 = idle. */
   readonly pointsPerSecond: number
@@ -80,7 +81,7 @@ interface Servers {
 }
 
 async function startFor (scenario: Scenario, options: RunOptions): Promise<Servers> {
-  if (scenario.server === 'naive') return one(await startNaive())
+  if (scenario.server !== 'pulseboard') return one(await startBaseline(scenario.server))
   const pulseboard = { maxClients: scenario.subscribers + 100, ...(scenario.heartbeatMs === undefined ? {} : { heartbeatMs: scenario.heartbeatMs }) }
   const withProfile = options.cpuProfDir === undefined ? pulseboard : { ...pulseboard, cpuProfDir: options.cpuProfDir }
   if (scenario.instances === undefined) return one(await startPulseboard(withProfile))
@@ -171,7 +172,8 @@ function toRow (scenario: Scenario, connected: number, rss: Rss, m: Measurement)
     // Over the publishing window. A server that falls behind accepts fewer points (the publisher waits
     // for each answer), delivers them late (latency) or not by the end of the drain (lost).
     'deliveries/s': Math.round(m.stats.received / m.publishedS),
-    lost: m.expected - m.stats.received,
+    // The floor server publishes on its own: nothing is expected, so nothing can be lost.
+    lost: scenario.server === 'floor' ? '-' : m.expected - m.stats.received,
     'p50 ms': percentile(m.latencies, 50),
     'p99 ms': percentile(m.latencies, 99),
     'max ms': percentile(m.latencies, 100),
@@ -206,6 +208,7 @@ export async function runScenario (scenario: Scenario, options: RunOptions): Pro
       halfConnected = connected
     })
     const idle = sum(servers, rssMib)
+    if (scenario.server === 'floor') process.kill(servers.list[0]!.pid, 'SIGUSR1')
     await warmUp(servers, pool, scenario, options)
     const measurement = await measure(servers, pool, scenario, options)
     return toRow(scenario, pool.connected, { before, half, halfConnected, idle, after: sum(servers, rssMib) }, measurement)

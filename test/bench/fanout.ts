@@ -19,13 +19,18 @@
  * can fail while the server still keeps up; it includes the 100× larger
  * ingest (parse, validate, store 10,000 points/s) that filtering implies.
  *
+ * Floor (floor-10k): write-floor-server.ts, a bare net server that writes one frame to each of
+ * 10,000 clients ten times a second, one write each, and nothing else. Its µs per delivery is the
+ * cost of one socket write on this machine and its p99 the least latency one write per client per
+ * tick allows; pulse-10k's p99 is reported against it.
+ *
  * Redis (redis1-5k, redis2-5k): the same load as pulse-5k through one redis-server (AOF, fsync
  * always), with one instance on CPU 0, or two on CPUs 0 and 1 with the subscribers split between
  * them; points go to the first instance and reach the second through the stream. On a 2-core
  * machine redis-server and the load tool share the cores with the instances, so the 2-instance
  * figure is a floor, not what two dedicated cores give.
  *
- * Usage: tsx test/bench/fanout.ts [--scenarios pulse-5k,pulse-10k,naive-10k,filters-10k,idle-10k,redis1-5k,redis2-5k]
+ * Usage: tsx test/bench/fanout.ts [--scenarios pulse-5k,pulse-10k,naive-10k,floor-10k,filters-10k,idle-10k,redis1-5k,redis2-5k]
  *   [--seconds 10] [--warmup 2] [--drain 5] [--workers 2] [--cpu-prof-dir /tmp/prof]
  * --cpu-prof-dir profiles every Pulseboard server of the run: use it with one scenario.
  */
@@ -38,6 +43,7 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'pulse-5k', server: 'pulseboard', subscribers: 5000, pointsPerSecond: 100 },
   { name: 'pulse-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 100 },
   { name: 'naive-10k', server: 'naive', subscribers: 10_000, pointsPerSecond: 100 },
+  { name: 'floor-10k', server: 'floor', subscribers: 10_000, pointsPerSecond: 0 },
   { name: 'filters-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 10_000, metrics: 100, filterGroups: 100 },
   { name: 'idle-10k', server: 'pulseboard', subscribers: 10_000, pointsPerSecond: 0, heartbeatMs: 1000 },
   { name: 'redis1-5k', server: 'pulseboard', subscribers: 5000, pointsPerSecond: 100, instances: 1 },
@@ -110,6 +116,11 @@ const TARGETS: Record<string, (row: Row, check: Check, base: Row | undefined) =>
     check.notes.push(`pulse-10k/naive = ${ratio.toFixed(1)}×`)
     expect(check, ratio >= 10, 'pulse-10k < 10× naive')
   },
+  'floor-10k': (row, check, base) => {
+    const passMs = (num(row, 'µs/delivery') * num(row, 'subscribers')) / 1000
+    check.notes.push(`one write per subscriber: ${row['µs/delivery']} µs, so a pass over ${row.subscribers} takes ≈ ${passMs.toFixed(0)} ms`)
+    check.notes.push(`pulse-10k p99 = ${(num(base, 'p99 ms') / num(row, 'p99 ms')).toFixed(2)}× this p99`)
+  },
   'filters-10k': (row, check, base) => {
     const deliveries = num(row, 'deliveries/s') / num(base, 'deliveries/s')
     const efficiency = num(base, 'µs/delivery') / num(row, 'µs/delivery')
@@ -127,7 +138,7 @@ const TARGETS: Record<string, (row: Row, check: Check, base: Row | undefined) =>
 function verdict (row: Row, base: Row | undefined): string {
   const check: Check = { notes: [], misses: [] }
   expect(check, num(row, 'KB/idle sub') <= MAX_KB_PER_IDLE_SUB, `KB/idle sub > ${MAX_KB_PER_IDLE_SUB}`)
-  const comparesWithBase = row.scenario === 'naive-10k' || row.scenario === 'filters-10k'
+  const comparesWithBase = ['naive-10k', 'floor-10k', 'filters-10k'].includes(String(row.scenario))
   if (comparesWithBase && base === undefined) check.notes.push('run pulse-10k too to compare')
   else TARGETS[String(row.scenario)]?.(row, check, base)
   return [...check.notes, check.misses.length === 0 ? 'ok' : `MISS: ${check.misses.join('; ')}`].join('; ')
