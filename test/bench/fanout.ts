@@ -40,6 +40,7 @@
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
+import { DEFAULT_HEARTBEAT_MS } from '../../server/config-settings.js'
 import { runScenario, type Row, type RunOptions, type Scenario } from './fanout-scenario.js'
 import { printTable } from './process-stats.js'
 
@@ -67,8 +68,6 @@ function redisNote (row: Row, rows: readonly Row[]): string | undefined {
   return `vs pulse-5k: ${extra('p50 ms')} p50, ${extra('p99 ms')} p99`
 }
 
-/** Heartbeat interval the idle target is stated for, in ms (the server's default). */
-const DEFAULT_HEARTBEAT_MS = 15_000
 /** Largest RSS per idle subscriber, in KB. */
 const MAX_KB_PER_IDLE_SUB = 6
 

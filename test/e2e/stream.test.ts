@@ -1,16 +1,13 @@
 import { connect } from 'node:net'
 import t, { type Test } from 'tap'
-import type { StoredEvent } from '../../server/core/event.js'
 import type { DurableEventLog } from '../../server/log/durable-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
+import { ids, range } from '../helpers/sqlite-log.js'
 import { waitFor } from '../helpers/wait-for.js'
 
 const points = (count: number, metric = 'load.test', from = 0): Array<{ metric: string, value: number }> =>
   Array.from({ length: count }, (_, i) => ({ metric, value: from + i }))
-
-const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
-const range = (first: number, last: number): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i)
 
 async function open (t: Test, url: string, headers: Record<string, string> = {}): Promise<SseReader> {
   const reader = await SseReader.open(url, headers)

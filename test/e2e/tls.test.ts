@@ -1,16 +1,14 @@
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import t, { type Test } from 'tap'
-import type { StoredEvent } from '../../server/core/event.js'
 import { runServer } from '../fixtures/child-server.js'
 import { startTestServer } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
+import { ids } from '../helpers/sqlite-log.js'
 import { selfSignedCertificate, type TestCertificate } from '../helpers/tls.js'
 import { waitFor, within } from '../helpers/wait-for.js'
 
 const WAIT_MS = 5000
-
-const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
 
 async function startTlsServer (t: Test, overrides: Parameters<typeof startTestServer>[1] = {}): Promise<{ url: string, certificate: TestCertificate } & Awaited<ReturnType<typeof startTestServer>>> {
   const certificate = selfSignedCertificate(t)

@@ -22,7 +22,11 @@ export async function fill (log: EventLog, count: number, metric = 'm'): Promise
   return stored
 }
 
+/** The ids of `events`, in order. */
 export const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
+
+/** The ids from `first` to `last`, both included. */
+export const range = (first: number, last: number): number[] => Array.from({ length: last - first + 1 }, (_, i) => first + i)
 
 /** The text of a JSON answer of history or buckets; undefined stays undefined. */
 export function text (json: Json<unknown> | undefined): string | undefined {

@@ -1,10 +1,11 @@
 import t, { type Test } from 'tap'
-import type { Json, MetricPoint, StoredEvent } from '../../../server/core/event.js'
+import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
 import {
   DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
 } from '../../../server/log/durable-event-log.js'
 import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
 import { StoreWriteError } from '../../../server/log/store-errors.js'
+import { ids, range, text } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 /**
@@ -22,12 +23,6 @@ function points (count: number, metric = 'm'): MetricPoint[] {
   return Array.from({ length: count }, (_, i) => ({ metric, value: i, ts: 1000 + i }))
 }
 
-/** The text of a JSON answer of history or buckets; undefined stays undefined. */
-function text (json: Json<unknown> | undefined): string | undefined {
-  if (json === undefined) return undefined
-  return typeof json === 'string' ? json : Buffer.from(json).toString()
-}
-
 /** Counts the store's prune() calls, which the retention timer makes. */
 function countPrunes (log: DurableEventLog): { readonly calls: number } {
   const store = log.store
@@ -39,9 +34,6 @@ function countPrunes (log: DurableEventLog): { readonly calls: number } {
   }
   return counter
 }
-
-const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
 t.test('the defaults are a window of 100,000 events and a retention pass every second', async (t) => {
   t.equal(DEFAULT_WINDOW_SIZE, 100_000)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { EventId, StoredEvent } from '../../../server/core/event.js'
 import { approxEventBytes, RingWindow } from '../../../server/log/ring-window.js'
+import { ids } from '../../helpers/sqlite-log.js'
 
 /** Events with consecutive ids from `from` to `to`, both included. */
 function events (from: EventId, to: EventId): StoredEvent[] {
@@ -8,8 +9,6 @@ function events (from: EventId, to: EventId): StoredEvent[] {
   for (let id = from; id <= to; id++) out.push({ id, metric: 'm', value: id * 10, ts: 1000 + id })
   return out
 }
-
-const ids = (list: readonly StoredEvent[]): number[] => list.map((e) => e.id)
 
 t.test('an empty window holds nothing: oldestId is the next id and only later ids are covered', async (t) => {
   const window = new RingWindow(4, 1)
