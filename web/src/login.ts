@@ -1,11 +1,16 @@
 import type { ApiError } from '../../server/core/event.js'
 import { byId, setText } from './dom.js'
+import { applyTheme, onSystemThemeChange } from './theme.js'
 
 /**
  * The sign-in page (login.html). Without this script the form still works: the
  * server answers a good token with 303 to the dashboard. With it, a refusal is
  * shown on the page, as text, instead of as a JSON document.
  */
+
+// The dashboard's theme: the one picked there, or else the system's.
+applyTheme()
+onSystemThemeChange(applyTheme)
 
 const form = byId('login-form', HTMLFormElement)
 const input = byId('token', HTMLInputElement)

@@ -17,7 +17,7 @@ import { RenderLoop } from './render-loop.js'
 import { signInIfSignedOut } from './session.js'
 import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
-import { applyTheme, currentTheme, toggleTheme } from './theme.js'
+import { applyTheme, currentTheme, onSystemThemeChange, toggleTheme } from './theme.js'
 import { compileGlobs, parseTopics } from './topics.js'
 
 /**
@@ -277,7 +277,7 @@ function boot (): void {
     toggleTheme()
     restyle()
   })
-  matchMedia('(prefers-color-scheme: light)').addEventListener('change', () => {
+  onSystemThemeChange(() => {
     applyTheme()
     restyle()
   })

@@ -5,7 +5,14 @@ export const THEME_KEY = 'pulseboard.theme'
 
 export type ThemeName = 'light' | 'dark'
 
-const systemTheme = (): ThemeName => (matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark')
+const SYSTEM_LIGHT = '(prefers-color-scheme: light)'
+
+const systemTheme = (): ThemeName => (matchMedia(SYSTEM_LIGHT).matches ? 'light' : 'dark')
+
+/** Calls `listener` whenever the system's light/dark setting changes. */
+export function onSystemThemeChange (listener: () => void): void {
+  matchMedia(SYSTEM_LIGHT).addEventListener('change', listener)
+}
 
 /** The theme shown (`data-theme` on the root, which styles.css reads). */
 export function currentTheme (): ThemeName {
