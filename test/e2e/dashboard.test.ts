@@ -3,7 +3,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { buildTestApp, post, startTestServer } from '../helpers/app.js'
 import { launchBrowser } from '../helpers/browser.js'
-import { card, metricsOf, WAIT_MS, waitForCount, waitForValue } from '../helpers/dashboard.js'
+import { card, metricsOf, openDashboard, WAIT_MS, waitForCount, waitForValue } from '../helpers/dashboard.js'
 import { ensureWebBuild } from '../helpers/web-build.js'
 
 const SELF_METRICS = ['clients', 'points_in_per_s', 'points_out_per_s', 'rss_mib', 'event_loop_p99_ms', 'cpu_percent']
@@ -17,10 +17,9 @@ async function valueOf (page: Page, metric: string): Promise<string> {
 
 t.test('empty state, live cards, safe text, no CSP errors', async (t) => {
   const { url } = await startTestServer(t)
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(url)
+  const opened = await openDashboard(t, url)
+  if (opened === undefined) return
+  const { browser, page } = opened
 
   await page.waitForSelector('#empty-state:not([hidden])', { timeout: WAIT_MS })
   const host = new URL(url).host
@@ -59,10 +58,9 @@ t.test('cards are backfilled from history, sorted by name, and filtered', async 
   const points = ['web.visitors', 'cpu.load', 'btc.usd'].flatMap((metric, m) =>
     Array.from({ length: 30 }, (_, i) => ({ metric, value: 100 + m * 10 + i, ts: now - (30 - i) * 5000 })))
   t.equal((await post(url, points)).status, 202)
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(url)
+  const opened = await openDashboard(t, url)
+  if (opened === undefined) return
+  const { browser, page } = opened
 
   await waitForCount(page, '.card .card-change[data-direction="up"]', 3)
   t.equal(await page.locator('.card').count(), 3)
@@ -144,10 +142,9 @@ t.test('off-screen cards are not drawn until they are scrolled into view', async
   const { url } = await startTestServer(t)
   const metrics = Array.from({ length: 40 }, (_, i) => `load.m${String(i).padStart(2, '0')}`)
   await post(url, metrics.map((metric, i) => ({ metric, value: i + 1 })))
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(url)
+  const opened = await openDashboard(t, url)
+  if (opened === undefined) return
+  const { browser, page } = opened
   await waitForValue(page, 'load.m00', '1')
   await waitForCount(page, '.card', 40)
   t.equal(await valueOf(page, 'load.m39'), '—', 'the last card, far below the fold, was never drawn')
@@ -160,10 +157,9 @@ t.test('off-screen cards are not drawn until they are scrolled into view', async
 
 t.test('with self-metrics on, a fresh dashboard shows the server\'s own cards live', async (t) => {
   const { url } = await startTestServer(t, { selfMetrics: true })
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(url)
+  const opened = await openDashboard(t, url)
+  if (opened === undefined) return
+  const { browser, page } = opened
   for (const metric of SELF_METRICS) {
     await page.locator(`${card(metric)} .card-value`).filter({ hasText: /\d/ }).waitFor({ timeout: WAIT_MS })
   }
@@ -175,10 +171,9 @@ t.test('with self-metrics on, a fresh dashboard shows the server\'s own cards li
 
 t.test('after a server restart the badge shows the outage and a reset rebuilds the board', async (t) => {
   const first = await startTestServer(t, { retryMs: 200 })
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(first.url)
+  const opened = await openDashboard(t, first.url)
+  if (opened === undefined) return
+  const { browser, page } = opened
   await post(first.url, [{ metric: 'btc.usd', value: 1 }, { metric: 'btc.usd', value: 2 }])
   await waitForValue(page, 'btc.usd', '2.00')
 
@@ -245,11 +240,10 @@ function history (now: number, minutes: number, stepMs: number) {
 t.test('a populated dashboard renders every card with its chart (screenshot for the README)', async (t) => {
   const { url } = await startTestServer(t)
   t.equal((await post(url, history(Date.now(), 5, 2000))).status, 202)
-  const browser = await launchBrowser(t, { colorScheme: 'dark', viewport: { width: 1280, height: 800 } })
-  if (browser === undefined) return
-  const page = await browser.newPage()
   // Ungrouped, so all eight cards share two rows of the viewport and are drawn.
-  await page.goto(`${url}/#g=0`)
+  const opened = await openDashboard(t, `${url}/#g=0`, { colorScheme: 'dark', viewport: { width: 1280, height: 800 } })
+  if (opened === undefined) return
+  const { browser, page } = opened
   await waitForCount(page, '.card canvas[width]', SHAPES.length)
   t.same(await metricsOf(page), SHAPES.map((s) => s.metric).sort())
   const widths = await Promise.all((await page.locator('.card canvas').all()).map(async (c) => Number(await c.getAttribute('width'))))

@@ -1,13 +1,12 @@
 import t, { type Test } from 'tap'
 import { post, startTestServer } from '../helpers/app.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { card, openDashboard, signInWithForm, WAIT_MS } from '../helpers/dashboard.js'
 import { SseReader } from '../helpers/sse-reader.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { ensureWebBuild } from '../helpers/web-build.js'
 import { startServer } from '../fixtures/child-server.js'
 
 const READER = 'reader-token-e2e'
-const WAIT_MS = 10_000
 
 t.before(ensureWebBuild)
 
@@ -63,10 +62,9 @@ t.test('the logs never show a read token, a session cookie or the login form, ev
 
 t.test('a browser is sent to the login page, sees a wrong token refused as text, then signs in to the live dashboard', async (t) => {
   const { url } = await startTestServer(t, { readToken: READER })
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(url)
+  const opened = await openDashboard(t, url)
+  if (opened === undefined) return
+  const { browser, page } = opened
   t.equal(new URL(page.url()).pathname, '/login', 'redirected to the login page')
 
   const markup = '<img src=x onerror=alert(1)>'
@@ -78,12 +76,10 @@ t.test('a browser is sent to the login page, sees a wrong token refused as text,
   t.equal(await page.locator('#login-error img').count(), 0, 'nothing of the input is rendered as markup')
   t.equal(new URL(page.url()).pathname, '/login', 'still on the login page')
 
-  await page.fill('#token', READER)
-  await page.click('#login-submit')
-  await page.waitForURL(`${url}/`, { timeout: WAIT_MS })
+  await signInWithForm(page, url, READER)
   t.notMatch(page.url(), READER, 'the token never appears in a URL')
   await post(url, { metric: 'signed.in', value: 1 })
-  await page.locator('.card[data-metric="signed.in"]').waitFor({ timeout: WAIT_MS })
+  await page.locator(card('signed.in')).waitFor({ timeout: WAIT_MS })
   t.equal(await page.locator('#status').getAttribute('data-state'), 'live', 'the stream is open with the cookie')
   t.equal(await page.evaluate('document.cookie'), '', 'the session cookie is HttpOnly: page scripts cannot read it')
   const [session] = (await browser.context.cookies()).filter((c) => c.name === 'pb_session')
@@ -94,13 +90,10 @@ t.test('a browser is sent to the login page, sees a wrong token refused as text,
 
 t.test('a dashboard whose session ends is sent back to the login page', async (t) => {
   const { url, app } = await startTestServer(t, { readToken: READER })
-  const browser = await launchBrowser(t)
-  if (browser === undefined) return
-  const page = await browser.newPage()
-  await page.goto(`${url}/login`)
-  await page.fill('#token', READER)
-  await page.click('#login-submit')
-  await page.waitForURL(`${url}/`, { timeout: WAIT_MS })
+  const opened = await openDashboard(t, `${url}/login`)
+  if (opened === undefined) return
+  const { browser, page } = opened
+  await signInWithForm(page, url, READER)
   await page.locator('#status[data-state="live"]').waitFor({ timeout: WAIT_MS })
 
   // The session goes (expired, or its token rotated away), then the stream drops and reconnects.

@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
 ]
 
 /** The parts of a tap `Test` the helper needs. */
-interface BrowserTest {
+export interface BrowserTest {
   teardown: (fn: () => unknown) => void
   plan: (n: number, comment?: string) => void
 }

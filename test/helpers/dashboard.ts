@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import { launchBrowser, type BrowserOptions, type BrowserSession, type BrowserTest } from './browser.js'
 import { WEB_DIR } from './web-build.js'
 
 /** Time allowed for anything the page shows, in ms. */
@@ -7,6 +8,31 @@ export const WAIT_MS = 10_000
 
 /** The selector of the card of `metric`. */
 export const card = (metric: string): string => `.card[data-metric="${metric}"]`
+
+/** A browser with one page open on the dashboard. */
+export interface OpenDashboard {
+  readonly browser: BrowserSession
+  readonly page: Page
+}
+
+/**
+ * Launches a browser for the test (see {@link launchBrowser}) and opens `url` in a page.
+ * Undefined when Chromium is missing and the test is skipped.
+ */
+export async function openDashboard (t: BrowserTest, url: string, options: BrowserOptions = {}): Promise<OpenDashboard | undefined> {
+  const browser = await launchBrowser(t, options)
+  if (browser === undefined) return undefined
+  const page = await browser.newPage()
+  await page.goto(url)
+  return { browser, page }
+}
+
+/** Signs in through the login form the page shows with `token`, and waits to land on the dashboard at `url`. */
+export async function signInWithForm (page: Page, url: string, token: string): Promise<void> {
+  await page.fill('#token', token)
+  await page.click('#login-submit')
+  await page.waitForURL(`${url}/`, { timeout: WAIT_MS })
+}
 
 const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.+*?()[\]$^|\\]/g, '\\$&')}$`)
 

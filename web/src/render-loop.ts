@@ -98,7 +98,8 @@ export class RenderLoop<R extends Renderable> {
     this.#scheduled = false
     const now = this.#now()
     let waiting = false
-    for (const item of this.#dirty) {
+    // A copy: an item that marks itself dirty while it renders waits for a later frame instead of rendering twice in this one.
+    for (const item of [...this.#dirty]) {
       if (this.#hidden.has(item)) continue
       if (now - (this.#renderedAt.get(item) ?? Number.NEGATIVE_INFINITY) < this.#minIntervalMs) {
         waiting = true

@@ -147,3 +147,22 @@ t.test('an item is not rendered again within minIntervalMs; it waits for a later
   runFrame()
   t.same(a.renders, [1016, 1064, 1080], 'tracked afresh, it is drawn at once')
 })
+
+t.test('an item that marks itself dirty while rendering is drawn again in the next frame, not the same one', async (t) => {
+  const { loop, frames, runFrame } = setup()
+  const selfMarking = loop as unknown as RenderLoop<{ render: (nowMs: number) => void }>
+  const renders: number[] = []
+  const item = {
+    render: (nowMs: number) => {
+      renders.push(nowMs)
+      selfMarking.markDirty(item)
+    }
+  }
+  selfMarking.track(item)
+  runFrame()
+  t.same(renders, [1016], 'once in its frame')
+  t.equal(frames.length, 1, 'with the next frame requested')
+  runFrame()
+  t.same(renders, [1016, 1032])
+  selfMarking.untrack(item)
+})

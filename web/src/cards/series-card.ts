@@ -19,7 +19,17 @@ export interface SeriesCardOptions extends CardOptions {
 interface Drawable {
   update: (mode: 'none') => void
   destroy: () => void
+  /** Width of the canvas, in CSS pixels. */
+  readonly width: number
 }
+
+/**
+ * Longest a chart waits to show live points, in ms. A chart is redrawn once its window
+ * slid by a pixel (5 minutes on 300 px: once a second), as more often changes nothing
+ * visible while a Chart.js update is most of a card's cost; the value and figures above
+ * it follow every render.
+ */
+const MAX_CHART_LAG_MS = 1000
 
 /**
  * What every card kind shares: the frame, a {@link Series} of the metric's points over the
@@ -36,6 +46,10 @@ export abstract class SeriesCard<C extends Drawable> implements Card {
   /** Created on the first render, which only happens on screen: off-screen cards cost no canvas. */
   protected chart: C | undefined
   #markDirty: (card: Card) => void
+  /** When the chart was last updated, in ms. */
+  #chartDrawnAt = Number.NEGATIVE_INFINITY
+  /** Set when the chart must be redrawn at the next render whatever the time: new history, colours. */
+  #chartStale = true
 
   constructor (options: SeriesCardOptions, kind: CardKind) {
     this.metric = options.metric
@@ -55,11 +69,13 @@ export abstract class SeriesCard<C extends Drawable> implements Card {
   backfill (events: readonly StoredEvent[]): void {
     if (!this.series.merge(events)) return
     for (const event of events) this.accepted(event)
+    this.#chartStale = true
     this.#markDirty(this)
   }
 
   setHistory (history: MetricBuckets): void {
     this.loadHistory(history)
+    this.#chartStale = true
     this.#markDirty(this)
   }
 
@@ -76,6 +92,7 @@ export abstract class SeriesCard<C extends Drawable> implements Card {
   setTheme (theme: ChartTheme): void {
     this.theme = theme
     if (this.chart !== undefined) this.restyle(this.chart)
+    this.#chartStale = true
     this.#markDirty(this)
   }
 
@@ -88,8 +105,16 @@ export abstract class SeriesCard<C extends Drawable> implements Card {
       this.frame.setUpdated(latest.ts, nowMs)
     }
     this.chart ??= this.createChart(nowMs)
+    const lagMs = Math.min(MAX_CHART_LAG_MS, this.series.windowMs / Math.max(1, this.chart.width))
+    if (!this.#chartStale && nowMs - this.#chartDrawnAt < lagMs) {
+      // Drawn at a later render: the loop renders a dirty card again once its interval has passed.
+      this.#markDirty(this)
+      return
+    }
     this.prepareChart(this.chart, nowMs)
     this.chart.update('none')
+    this.#chartDrawnAt = nowMs
+    this.#chartStale = false
   }
 
   destroy (): void {
