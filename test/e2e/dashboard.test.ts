@@ -95,22 +95,14 @@ interface CanvasLike {
  * under the line is faint), how many columns do, and the canvas width.
  */
 async function drawnColumns (page: Page, metric: string): Promise<{ first: number, last: number, count: number, width: number }> {
-  // The callback runs in the page as its source text: it names no inner function, since the
-  // test loader (tsx) wraps named ones in a `__name` helper that exists only in Node.
   return await page.locator(`${card(metric)} canvas`).evaluate((canvas: CanvasLike) => {
     const { width, height } = canvas
     const data = canvas.getContext('2d')?.getImageData(0, 0, width, height).data ?? []
-    const columns: number[] = []
-    for (let x = 0; x < width; x++) {
-      for (let y = 0; y < height; y++) {
-        const i = (y * width + x) * 4
-        const [r = 0, g = 0, b = 0, a = 0] = [data[i], data[i + 1], data[i + 2], data[i + 3]]
-        if (a >= 200 && Math.max(r, g, b) - Math.min(r, g, b) >= 80) {
-          columns.push(x)
-          break
-        }
-      }
-    }
+    const at = (x: number, y: number, channel: number): number => data[(y * width + x) * 4 + channel] ?? 0
+    const coloured = (x: number, y: number): boolean => at(x, y, 3) >= 200 &&
+      Math.max(at(x, y, 0), at(x, y, 1), at(x, y, 2)) - Math.min(at(x, y, 0), at(x, y, 1), at(x, y, 2)) >= 80
+    const columns = Array.from({ length: width }, (_, x) => x)
+      .filter((x) => Array.from({ length: height }, (_, y) => y).some((y) => coloured(x, y)))
     return { first: columns[0] ?? -1, last: columns.at(-1) ?? -1, count: columns.length, width }
   })
 }
