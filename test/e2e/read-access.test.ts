@@ -1,7 +1,7 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { post, startTestServer } from '../helpers/app.js'
 import { card, openDashboard, signInWithForm, WAIT_MS } from '../helpers/dashboard.js'
-import { SseReader } from '../helpers/sse-reader.js'
+import { openReader } from '../helpers/sse-reader.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { ensureWebBuild } from '../helpers/web-build.js'
 import { startServer } from '../fixtures/child-server.js'
@@ -16,18 +16,12 @@ async function signIn (url: string, token: string): Promise<{ status: number, co
   return { status: response.status, cookie: (response.headers.get('set-cookie') ?? '').split(';')[0]! }
 }
 
-async function open (t: Test, url: string, headers: Record<string, string> = {}): Promise<SseReader> {
-  const reader = await SseReader.open(url, headers)
-  t.teardown(() => reader.close())
-  return reader
-}
-
 t.test('a script reads the stream with the read token; without it, 401 before any stream', async (t) => {
   const { url } = await startTestServer(t, { readToken: READER })
-  const refused = await open(t, `${url}/api/stream`)
+  const refused = await openReader(t, `${url}/api/stream`)
   t.equal(refused.status, 401)
   t.match(JSON.parse(await refused.text()), { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED' })
-  const reader = await open(t, `${url}/api/stream`, { authorization: `Bearer ${READER}` })
+  const reader = await openReader(t, `${url}/api/stream`, { authorization: `Bearer ${READER}` })
   t.equal(reader.status, 200)
   await post(url, { metric: 'cpu', value: 42 })
   t.match(await reader.metrics(1), [{ metric: 'cpu', value: 42 }])
@@ -37,7 +31,7 @@ t.test('a session cookie opens the stream, as EventSource sends it', async (t) =
   const { url } = await startTestServer(t, { readToken: READER })
   const { status, cookie } = await signIn(url, READER)
   t.equal(status, 303)
-  const reader = await open(t, `${url}/api/stream`, { cookie })
+  const reader = await openReader(t, `${url}/api/stream`, { cookie })
   t.equal(reader.status, 200)
   await post(url, { metric: 'mem', value: 7 })
   t.match(await reader.metrics(1), [{ metric: 'mem', value: 7 }])

@@ -1,23 +1,17 @@
 import { connect } from 'node:net'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { DurableEventLog } from '../../server/log/durable-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
-import { SseReader } from '../helpers/sse-reader.js'
+import { openReader } from '../helpers/sse-reader.js'
 import { ids, range } from '../helpers/sqlite-log.js'
 import { waitFor } from '../helpers/wait-for.js'
 
 const points = (count: number, metric = 'load.test', from = 0): Array<{ metric: string, value: number }> =>
   Array.from({ length: count }, (_, i) => ({ metric, value: from + i }))
 
-async function open (t: Test, url: string, headers: Record<string, string> = {}): Promise<SseReader> {
-  const reader = await SseReader.open(url, headers)
-  t.teardown(() => reader.close())
-  return reader
-}
-
 t.test('streams a published point to every subscriber in SSE form', async (t) => {
   const { url } = await startTestServer(t)
-  const readers = await Promise.all([1, 2, 3].map(async () => await open(t, `${url}/api/stream`)))
+  const readers = await Promise.all([1, 2, 3].map(async () => await openReader(t, `${url}/api/stream`)))
   for (const reader of readers) {
     t.equal(reader.status, 200)
     t.match(reader.headers['content-type'], /^text\/event-stream/)
@@ -37,7 +31,7 @@ t.test('streams a published point to every subscriber in SSE form', async (t) =>
 
 t.test('a 10,000-point array arrives complete and in id order', async (t) => {
   const { url } = await startTestServer(t)
-  const reader = await open(t, `${url}/api/stream`)
+  const reader = await openReader(t, `${url}/api/stream`)
   const ack = await post(url, points(10_000))
   t.same(ack.body, { accepted: 10_000, firstId: 1, lastId: 10_000 })
   const events = await reader.metrics(10_000, 10_000)
@@ -47,8 +41,8 @@ t.test('a 10,000-point array arrives complete and in id order', async (t) => {
 
 t.test('?metrics= globs deliver only matching points', async (t) => {
   const { url } = await startTestServer(t)
-  const filtered = await open(t, `${url}/api/stream?metrics=btc.*,cpu.load`)
-  const other = await open(t, `${url}/api/stream?metrics=nothing.here`)
+  const filtered = await openReader(t, `${url}/api/stream?metrics=btc.*,cpu.load`)
+  const other = await openReader(t, `${url}/api/stream?metrics=nothing.here`)
   await post(url, [
     { metric: 'btc.usd', value: 1 }, { metric: 'eth.usd', value: 2 }, { metric: 'cpu.load', value: 3 },
     { metric: 'cpu.load.max', value: 4 }, { metric: 'btc.volume.24h', value: 5 }
@@ -62,11 +56,11 @@ t.test('?metrics= globs deliver only matching points', async (t) => {
 t.test('resume replays exactly the missed points, by header and by query', async (t) => {
   const { url } = await startTestServer(t)
   await post(url, points(50))
-  const byHeader = await open(t, `${url}/api/stream`, { 'last-event-id': '20' })
-  const byQuery = await open(t, `${url}/api/stream?lastEventId=45&metrics=load.*`)
+  const byHeader = await openReader(t, `${url}/api/stream`, { 'last-event-id': '20' })
+  const byQuery = await openReader(t, `${url}/api/stream?lastEventId=45&metrics=load.*`)
   t.same(ids(await byHeader.metrics(30)), range(21, 50))
   t.same(ids(await byQuery.metrics(5)), range(46, 50))
-  const reconnected = await open(t, `${url}/api/stream?lastEventId=45`, { 'last-event-id': '48' })
+  const reconnected = await openReader(t, `${url}/api/stream?lastEventId=45`, { 'last-event-id': '48' })
   t.same(ids(await reconnected.metrics(2)), [49, 50], 'the header EventSource updates on reconnect wins over the query')
   await post(url, points(3))
   t.same(ids(await byHeader.metrics(3)), [51, 52, 53], 'then live, with no gap or duplicate')
@@ -80,7 +74,7 @@ t.test('resume while points keep arriving has no gap and no duplicate at the sea
   const publishing = (async () => {
     for (let i = 0; i < 20; i++) await post(url, points(50))
   })()
-  const reader = await open(t, `${url}/api/stream?lastEventId=0`)
+  const reader = await openReader(t, `${url}/api/stream?lastEventId=0`)
   await publishing
   t.same(ids(await reader.metrics(6_000, 10_000)), range(1, 6_000))
 })
@@ -91,7 +85,7 @@ t.test('a resume from far back, read from SQLite while publishing goes on, has n
   const publishing = (async () => {
     for (let i = 0; i < 40; i++) await post(url, points(25))
   })()
-  const reader = await open(t, `${url}/api/stream?lastEventId=0`)
+  const reader = await openReader(t, `${url}/api/stream?lastEventId=0`)
   await publishing
   t.same(ids(await reader.metrics(6_000, 10_000)), range(1, 6_000))
 })
@@ -99,7 +93,7 @@ t.test('a resume from far back, read from SQLite while publishing goes on, has n
 t.test('a resume id older than the memory window replays from SQLite, with no reset', async (t) => {
   const { url } = await startTestServer(t, { windowSize: 100 })
   await post(url, points(300))
-  const reader = await open(t, `${url}/api/stream`, { 'last-event-id': '10' })
+  const reader = await openReader(t, `${url}/api/stream`, { 'last-event-id': '10' })
   t.same(ids(await reader.metrics(290)), range(11, 300))
 })
 
@@ -107,12 +101,12 @@ t.test('a resume id older than retention gets a reset event first', async (t) =>
   const { url, app } = await startTestServer(t, { maxPoints: 100 })
   await post(url, points(300))
   t.equal((app.pulseboard.log as DurableEventLog).store.prune(), 200, 'retention deleted the oldest 200')
-  const reader = await open(t, `${url}/api/stream`, { 'last-event-id': '10' })
+  const reader = await openReader(t, `${url}/api/stream`, { 'last-event-id': '10' })
   const reset = await reader.nextEvent()
   t.equal(reset.event, 'reset')
   t.same(JSON.parse(reset.data), { requestedId: 10, oldestId: 201 })
   t.same(ids(await reader.metrics(100)), range(201, 300))
-  const future = await open(t, `${url}/api/stream?lastEventId=9999`)
+  const future = await openReader(t, `${url}/api/stream?lastEventId=9999`)
   t.equal((await future.nextEvent()).event, 'reset', 'an id from the future also resets')
   await post(url, points(1))
   t.same(ids(await future.metrics(1)), [301])
@@ -120,14 +114,14 @@ t.test('a resume id older than retention gets a reset event first', async (t) =>
 
 t.test('an invalid Last-Event-ID is a 400 with a JSON error', async (t) => {
   const { url } = await startTestServer(t)
-  const reader = await open(t, `${url}/api/stream`, { 'last-event-id': 'abc' })
+  const reader = await openReader(t, `${url}/api/stream`, { 'last-event-id': 'abc' })
   t.equal(reader.status, 400)
   t.match(JSON.parse(await reader.text()), { statusCode: 400, code: 'PB_ERR_QUERY_INVALID', message: /Last-Event-ID/ })
 })
 
 t.test('200 concurrent subscribers all receive all of 100 points', async (t) => {
   const { url, app } = await startTestServer(t)
-  const readers = await Promise.all(Array.from({ length: 200 }, async () => await open(t, `${url}/api/stream`)))
+  const readers = await Promise.all(Array.from({ length: 200 }, async () => await openReader(t, `${url}/api/stream`)))
   t.equal(app.pulseboard.registry.size, 200)
   for (let i = 0; i < 10; i++) await post(url, points(10, 'many', i * 10))
   const all = await Promise.all(readers.map(async (reader) => ids(await reader.metrics(100))))
@@ -141,7 +135,7 @@ t.test('a client that never reads is cut off at the byte bound while others keep
   t.teardown(() => stuck.destroy())
   stuck.write('GET /api/stream HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n')
   stuck.once('data', () => stuck.pause()) // reads the headers, then never again
-  const fast = await open(t, `${url}/api/stream`)
+  const fast = await openReader(t, `${url}/api/stream`)
   await t.resolves(waitFor(() => app.pulseboard.registry.size === 2), 'both streams are open')
   const big = 'x'.repeat(100)
   let published = 0
@@ -158,8 +152,8 @@ t.test('a client that never reads is cut off at the byte bound while others keep
 
 t.test('heartbeats come from one shared timer as `: ping` comments', async (t) => {
   const { url } = await startTestServer(t, { heartbeatMs: 30 })
-  const a = await open(t, `${url}/api/stream`)
-  const b = await open(t, `${url}/api/stream?metrics=x`)
+  const a = await openReader(t, `${url}/api/stream`)
+  const b = await openReader(t, `${url}/api/stream?metrics=x`)
   for (const reader of [a, b]) {
     await reader.next() // retry
     t.same(await reader.next(), { kind: 'comment', text: 'ping' })
@@ -168,9 +162,9 @@ t.test('heartbeats come from one shared timer as `: ping` comments', async (t) =
 
 t.test('past MAX_CLIENTS a stream request gets 503 with Retry-After', async (t) => {
   const { url } = await startTestServer(t, { maxClients: 2 })
-  await open(t, `${url}/api/stream`)
-  await open(t, `${url}/api/stream`)
-  const third = await open(t, `${url}/api/stream`)
+  await openReader(t, `${url}/api/stream`)
+  await openReader(t, `${url}/api/stream`)
+  const third = await openReader(t, `${url}/api/stream`)
   t.equal(third.status, 503)
   t.equal(third.headers['retry-after'], '3')
   t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED' })
@@ -178,22 +172,22 @@ t.test('past MAX_CLIENTS a stream request gets 503 with Retry-After', async (t) 
 
 t.test('past MAX_CLIENTS_PER_IP one address gets 503 with Retry-After', async (t) => {
   const { url, app } = await startTestServer(t, { maxClientsPerIp: 2 })
-  const first = await open(t, `${url}/api/stream`)
-  await open(t, `${url}/api/stream`)
-  const third = await open(t, `${url}/api/stream`)
+  const first = await openReader(t, `${url}/api/stream`)
+  await openReader(t, `${url}/api/stream`)
+  const third = await openReader(t, `${url}/api/stream`)
   t.equal(third.status, 503)
   t.equal(third.headers['retry-after'], '3')
   t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED', message: /127\.0\.0\.1 already has 2 streams/ })
   first.close()
   await waitFor(() => app.pulseboard.registry.countFrom('127.0.0.1') === 1)
-  t.equal((await open(t, `${url}/api/stream`)).status, 200, 'a slot frees when a stream closes')
+  t.equal((await openReader(t, `${url}/api/stream`)).status, 200, 'a slot frees when a stream closes')
   const health = await (await fetch(`${url}/healthz`)).json() as { maxClientsPerIp: number }
   t.equal(health.maxClientsPerIp, 2, 'the limit is visible in /healthz')
 })
 
 t.test('closing the server ends every stream with a jittered retry', async (t) => {
   const { url, app } = await startTestServer(t)
-  const reader = await open(t, `${url}/api/stream`)
+  const reader = await openReader(t, `${url}/api/stream`)
   await reader.next()
   await app.close()
   const farewell = await reader.next()

@@ -8,7 +8,8 @@ import { parseConfig, type Config } from '../../server/config.js'
 /** The built dashboard, as `npm run build` leaves it. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
-interface Teardown {
+/** The part of a tap `Test` that helpers need to release what they start. */
+export interface Teardown {
   teardown: (fn: () => unknown) => void
 }
 

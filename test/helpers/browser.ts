@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import tap from 'tap'
 
 /** The system Chromium; tests never download a browser. */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
 
-/** Flags for a quiet, reproducible headless run (the browser benchmark uses them too). `--user-data-dir` is not among them: see {@link launchBrowser}. */
+/** Flags for a quiet, reproducible headless run (the browser benchmark uses them too). */
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
@@ -42,10 +40,24 @@ export interface BrowserSession {
   newPage: () => Promise<Page>
 }
 
+let shared: Promise<Browser> | undefined
+
 /**
- * Starts Chromium with a fresh profile in a temp dir; the browser is closed and the dir
- * removed when the test ends. playwright-core refuses `--user-data-dir` in `args`
- * ("Pass userDataDir parameter to launchPersistentContext"), hence the persistent context.
+ * The test file's one Chromium, started on first use and closed when the file's tests end:
+ * a launch costs seconds, a fresh context in a running browser a fraction of that.
+ */
+async function sharedBrowser (): Promise<Browser> {
+  if (shared === undefined) {
+    shared = chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] })
+    const launched = shared
+    tap.teardown(async () => await (await launched).close())
+  }
+  return await shared
+}
+
+/**
+ * A fresh browser context (its own cookies, storage and cache, like a new profile) in the
+ * file's shared Chromium; the context is closed when the test ends.
  *
  * Without Chromium: fails when `CI=true` (browser tests must run there), otherwise plans
  * zero assertions, which marks the test skipped, and returns undefined.
@@ -57,34 +69,22 @@ export async function launchBrowser (t: BrowserTest, options: BrowserOptions = {
     t.plan(0, `skipped: ${reason}`)
     return undefined
   }
-  const userDataDir = await mkdtemp(join(tmpdir(), 'pulseboard-chromium-'))
-  t.teardown(async () => await rm(userDataDir, { recursive: true, force: true }))
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
+  const context = await (await sharedBrowser()).newContext({
     viewport: { width: 1280, height: 800, ...options.viewport },
     colorScheme: options.colorScheme ?? 'dark'
   })
-  // Registered after the dir's teardown, so it runs first: tap runs teardowns last in, first out.
   t.teardown(async () => await context.close())
   const errors: string[] = []
-  const watch = (page: Page): Page => {
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(`console: ${message.text()}`)
-    })
-    page.on('pageerror', (error) => { errors.push(`pageerror: ${error.message}`) })
-    return page
-  }
-  let spare: Page | undefined = context.pages()[0]
   return {
     context,
     errors,
     newPage: async () => {
-      // The persistent context opens with one blank page; use it before opening more.
-      const page = spare ?? await context.newPage()
-      spare = undefined
-      return watch(page)
+      const page = await context.newPage()
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`console: ${message.text()}`)
+      })
+      page.on('pageerror', (error) => { errors.push(`pageerror: ${error.message}`) })
+      return page
     }
   }
 }

@@ -3,6 +3,7 @@ import type { ClientHttp2Session } from 'node:http2'
 import { request as httpsRequest } from 'node:https'
 import type { Readable } from 'node:stream'
 import type { StoredEvent } from '../../server/core/event.js'
+import type { Teardown } from './app.js'
 
 /** One parsed block of an event stream. */
 export type SseFrame =
@@ -170,4 +171,11 @@ export class SseReader {
       })
     }
   }
+}
+
+/** {@link SseReader.open}, with the stream closed when the test ends. */
+export async function openReader (t: Teardown, url: string, headers: Record<string, string> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<SseReader> {
+  const reader = await SseReader.open(url, headers, timeoutMs)
+  t.teardown(() => reader.close())
+  return reader
 }
