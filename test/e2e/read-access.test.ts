@@ -96,3 +96,15 @@ t.test('a dashboard whose session ends is sent back to the login page', async (t
   await page.waitForURL(`${url}/login`, { timeout: WAIT_MS })
   t.equal(new URL(page.url()).pathname, '/login', 'the refused reconnect sends the page to sign in')
 })
+
+t.test('the login page follows the system theme, or the one picked on the dashboard', async (t) => {
+  const { url } = await startTestServer(t, { readToken: READER })
+  const opened = await openDashboard(t, `${url}/login`, { colorScheme: 'light' })
+  if (opened === undefined) return
+  const { page } = opened
+  const theme = async (): Promise<unknown> => await page.evaluate('document.documentElement.dataset.theme')
+  t.equal(await theme(), 'light', 'a light system gets the light page')
+  await page.evaluate("localStorage.setItem('pulseboard.theme', 'dark')")
+  await page.reload()
+  t.equal(await theme(), 'dark', 'the theme picked on the dashboard wins')
+})

@@ -1,10 +1,8 @@
 import t from 'tap'
-import type { StoredEvent } from '../../server/core/event.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { openReader, type SseReader } from '../helpers/sse-reader.js'
+import { ids } from '../helpers/sqlite-log.js'
 import { waitFor } from '../helpers/wait-for.js'
-
-const ids = (events: readonly StoredEvent[]): number[] => events.map((e) => e.id)
 
 /** Why `got` is not exactly the ids `first..last` in order, or undefined when it is. */
 function sequenceProblem (got: readonly number[], first: number, last: number): string | undefined {
