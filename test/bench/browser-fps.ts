@@ -14,7 +14,7 @@
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { chromium, type CDPSession, type Page } from 'playwright-core'
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/browser.js'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js'
 import { startPulseboard } from './bench-server.js'
 import { printTable } from './process-stats.js'
 

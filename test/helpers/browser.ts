@@ -1,21 +1,7 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import tap from 'tap'
-
-/** The system Chromium; tests never download a browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium'
-
-/** Flags for a quiet, reproducible headless run (the browser benchmark uses them too). */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js'
 
 /** The parts of a tap `Test` the helper needs. */
 export interface BrowserTest {
