@@ -147,7 +147,16 @@ export class Hub {
     }
     this.#published += events.length
     this.#lastPublishedId = events[events.length - 1]!.id
-    this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
+    this.#scheduleFlush()
+  }
+
+  /** Arms the hub's one flush timer, unless it is already armed. */
+  #scheduleFlush (): void {
+    this.#flushTimer ??= setTimeout(this.#onFlushTimer, this.#flushMs)
+  }
+
+  readonly #onFlushTimer = (): void => {
+    this.flush()
   }
 
   /**
@@ -201,7 +210,9 @@ export class Hub {
       return
     }
     for (const group of this.#groups.values()) {
-      if (group.pending.size > 0) this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs)
+      if (group.pending.size === 0) continue
+      this.#scheduleFlush()
+      return
     }
   }
 
