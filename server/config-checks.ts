@@ -1,13 +1,32 @@
 import type { Config } from './config.js'
 import { ConfigError } from './config-error.js'
-import { publishTokens } from './config-tokens.js'
+import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './config-tokens.js'
 
 /**
  * Checks that need several settings at once, run after each one has been read on its own.
  * @throws {ConfigError} naming the setting to add or change
  */
 export function checkConfig (config: Config): Config {
-  return checkBroker(checkTls(checkExposure(config)))
+  return checkBroker(checkTls(checkExposure(checkTokens(config))))
+}
+
+/**
+ * A token setting that is set must hold tokens that are hard to guess: a list of
+ * blanks would leave the door open while looking locked. The message never repeats
+ * the value, which is a secret.
+ */
+function checkTokens (config: Config): Config {
+  const settings = [['PUBLISH_TOKEN', config.publishToken], ['READ_TOKEN', config.readToken]] as const
+  for (const [name, value] of settings) {
+    if (value === undefined) continue
+    const tokens = splitTokens(value)
+    if (tokens.length === 0) throw new ConfigError(name, `${name} holds no token (only commas and blanks): set it to one or more secrets separated by commas, or leave it unset`)
+    const shortest = Math.min(...tokens.map((token) => token.length))
+    if (shortest < MIN_TOKEN_LENGTH) {
+      throw new ConfigError(name, `${name} holds a token of ${shortest} characters; each token needs at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`)
+    }
+  }
+  return config
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i

@@ -1,6 +1,10 @@
 import type { Config } from './config.js'
 
-function splitTokens (list: string | undefined): string[] {
+/** Shortest token accepted, in characters: anything shorter can be guessed. */
+export const MIN_TOKEN_LENGTH = 16
+
+/** The tokens in a comma-separated token setting, trimmed, blanks dropped. */
+export function splitTokens (list: string | undefined): string[] {
   return (list ?? '').split(',').map((token) => token.trim()).filter((token) => token.length > 0)
 }
 

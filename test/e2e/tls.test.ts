@@ -157,11 +157,11 @@ t.test('closing the server ends HTTP/2 streams with a final retry and lets go of
 })
 
 t.test('with READ_TOKEN over TLS, the session cookie is Secure and opens an HTTP/2 stream', async (t) => {
-  const { url, certificate } = await startTlsServer(t, { readToken: 'tls-reader' })
+  const { url, certificate } = await startTlsServer(t, { readToken: 'tls-reader-token-01' })
   const client = await session(t, url, certificate)
   const refused = await openHttp2(t, client, '/api/stream')
   t.equal(refused.status, 401)
-  const signIn = await request(client, 'POST', '/api/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=tls-reader')
+  const signIn = await request(client, 'POST', '/api/session', { 'content-type': 'application/x-www-form-urlencoded' }, 'token=tls-reader-token-01')
   t.equal(signIn.status, 303)
   const setCookie = String(signIn.headers['set-cookie'])
   t.match(setCookie, /; HttpOnly; SameSite=Strict; Secure$/)

@@ -3,7 +3,7 @@ import type { PulseboardApp } from '../../server/app.js'
 import { SESSION_COOKIE } from '../../server/plugins/session-cookies.js'
 import { buildTestApp } from '../helpers/app.js'
 
-const READER = 'reader-token-1'
+const READER = 'reader-token-0001'
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const PAGE = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }
 
@@ -20,7 +20,7 @@ t.test('with READ_TOKEN, the read APIs need a read token or a session', async (t
     const anonymous = await app.inject({ url })
     t.equal(anonymous.statusCode, 401, url)
     t.match(anonymous.json(), { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED', error: 'Unauthorized', message: /Bearer/ }, url)
-    const wrong = await app.inject({ url, headers: { authorization: 'Bearer reader-token-2' } })
+    const wrong = await app.inject({ url, headers: { authorization: 'Bearer reader-token-0002' } })
     t.match(wrong.json(), { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED', message: /not valid/ }, `${url} with a wrong token`)
   }
   t.equal((await app.inject({ url: '/api/metrics', headers: { authorization: `Bearer ${READER}` } })).statusCode, 200)
@@ -31,22 +31,22 @@ t.test('with READ_TOKEN, the read APIs need a read token or a session', async (t
 })
 
 t.test('several read tokens are accepted at once, for rotation', async (t) => {
-  const app = await buildTestApp(t, { readToken: 'old-reader,new-reader' })
-  for (const token of ['old-reader', 'new-reader']) {
+  const app = await buildTestApp(t, { readToken: 'old-reader-token-1,new-reader-token-2' })
+  for (const token of ['old-reader-token-1', 'new-reader-token-2']) {
     t.equal((await app.inject({ url: '/api/metrics', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token)
   }
-  t.equal((await app.inject({ url: '/api/metrics', headers: { authorization: 'Bearer old-reader,new-reader' } })).statusCode, 401)
+  t.equal((await app.inject({ url: '/api/metrics', headers: { authorization: 'Bearer old-reader-token-1,new-reader-token-2' } })).statusCode, 401)
 })
 
 t.test('a publish token does not grant reading, and a read token does not grant publishing', async (t) => {
-  const app = await buildTestApp(t, { readToken: READER, publishToken: 'publisher-token' })
-  const read = await app.inject({ url: '/api/metrics', headers: { authorization: 'Bearer publisher-token' } })
+  const app = await buildTestApp(t, { readToken: READER, publishToken: 'publisher-token-01' })
+  const read = await app.inject({ url: '/api/metrics', headers: { authorization: 'Bearer publisher-token-01' } })
   t.match(read.json(), { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED' })
   const publish = (authorization: string): Promise<{ statusCode: number }> => app.inject({
     method: 'POST', url: '/api/events', headers: { authorization, 'content-type': 'application/json' }, payload: { metric: 'cpu', value: 1 }
   })
   t.equal((await publish(`Bearer ${READER}`)).statusCode, 401)
-  t.equal((await publish('Bearer publisher-token')).statusCode, 202, 'publishing needs no read token')
+  t.equal((await publish('Bearer publisher-token-01')).statusCode, 202, 'publishing needs no read token')
 })
 
 t.test('without READ_TOKEN reading stays open and there is no sign-in', async (t) => {
@@ -103,7 +103,7 @@ t.test('a refused or malformed sign-in gets a 4xx in the API error shape', async
     return { statusCode: response.statusCode, code: response.json<{ code: unknown }>().code, cookie: response.headers['set-cookie'] }
   }
   const cases: Array<[string, Record<string, string>, string, number, string]> = [
-    ['a wrong token', FORM, 'token=reader-token-2', 401, 'PB_ERR_UNAUTHORIZED'],
+    ['a wrong token', FORM, 'token=reader-token-0002', 401, 'PB_ERR_UNAUTHORIZED'],
     ['no token field', FORM, 'password=reader-token-1', 400, 'PB_ERR_PAYLOAD_INVALID'],
     ['an empty token', FORM, 'token=', 400, 'PB_ERR_PAYLOAD_INVALID'],
     ['two token fields', FORM, `token=${READER}&token=${READER}`, 400, 'PB_ERR_PAYLOAD_INVALID'],

@@ -60,8 +60,8 @@ t.test('reads every setting from the environment', async (t) => {
     PUBLISH_RATE_LIMIT: '0',
     REQUEST_TIMEOUT_MS: '1000',
     CORS_ORIGINS: 'https://ops.example.com, http://localhost:5173',
-    PUBLISH_TOKEN: 's3cret-token',
-    READ_TOKEN: 'reader-token',
+    PUBLISH_TOKEN: 's3cret-publish-token',
+    READ_TOKEN: 'reader-token-0123456',
     TLS_CERT: '/etc/pulseboard/cert.pem',
     TLS_KEY: '/etc/pulseboard/key.pem',
     HEARTBEAT_MS: '1000',
@@ -92,8 +92,8 @@ t.test('reads every setting from the environment', async (t) => {
     port: 0,
     host: '0.0.0.0',
     dataDir: '/var/lib/pulseboard',
-    publishToken: 's3cret-token',
-    readToken: 'reader-token',
+    publishToken: 's3cret-publish-token',
+    readToken: 'reader-token-0123456',
     tlsCert: '/etc/pulseboard/cert.pem',
     tlsKey: '/etc/pulseboard/key.pem',
     heartbeatMs: 1000,
@@ -131,8 +131,8 @@ t.test('flags win over the environment, in both forms', async (t) => {
   t.equal(config.port, 6000, 'the last flag wins')
   t.equal(config.host, '::1')
   t.equal(config.logLevel, 'trace')
-  t.equal(parseConfig(['--publish-token', 'abc=def'], {}).publishToken, 'abc=def', 'a value may hold "="')
-  t.equal(parseConfig(['--publish-token=a=b'], {}).publishToken, 'a=b', 'only the first "=" splits')
+  t.equal(parseConfig(['--publish-token', 'abc=def-0123456789'], {}).publishToken, 'abc=def-0123456789', 'a value may hold "="')
+  t.equal(parseConfig(['--publish-token=a=b-0123456789abcdef'], {}).publishToken, 'a=b-0123456789abcdef', 'only the first "=" splits')
   t.equal(parseConfig(['--data-dir', '-d'], {}).dataDir, '-d', 'a value may start with one dash')
 })
 
@@ -230,21 +230,34 @@ t.test('a non-loopback HOST needs a publish token unless anonymous publishing is
     t.equal(err.setting, 'PUBLISH_TOKEN', host)
     t.match(err.message, /set PUBLISH_TOKEN=.*--allow-anonymous-publish/)
   }
-  t.equal(parseConfig(['--host', '0.0.0.0'], { PUBLISH_TOKEN: 'a-long-secret' }).host, '0.0.0.0')
+  t.equal(parseConfig(['--host', '0.0.0.0'], { PUBLISH_TOKEN: 'a-long-secret-0123456789' }).host, '0.0.0.0')
   t.equal(parseConfig(['--host', '0.0.0.0', '--allow-anonymous-publish'], {}).allowAnonymousPublish, true)
   t.match(configError(['--host', '0.0.0.0'], { PUBLISH_TOKEN: ' , ' }), { setting: 'PUBLISH_TOKEN' }, 'a list of blanks is no token')
 })
 
 t.test('PUBLISH_TOKEN may list several tokens for rotation', async (t) => {
-  t.same(publishTokens(parseConfig([], { PUBLISH_TOKEN: 'old-token-1, new-token-2' })), ['old-token-1', 'new-token-2'])
+  t.same(publishTokens(parseConfig([], { PUBLISH_TOKEN: 'old-publish-token-1, new-publish-token-2' })), ['old-publish-token-1', 'new-publish-token-2'])
   t.same(publishTokens(parseConfig([], {})), [])
 })
 
 t.test('READ_TOKEN may list several tokens for rotation; none leaves reading open', async (t) => {
-  t.same(readTokens(parseConfig([], { READ_TOKEN: 'reader-1 ,reader-2' })), ['reader-1', 'reader-2'])
-  t.same(readTokens(parseConfig(['--read-token', 'flag-reader'], {})), ['flag-reader'])
+  t.same(readTokens(parseConfig([], { READ_TOKEN: 'reader-token-0001 ,reader-token-0002' })), ['reader-token-0001', 'reader-token-0002'])
+  t.same(readTokens(parseConfig(['--read-token', 'flag-reader-0123456'], {})), ['flag-reader-0123456'])
   t.same(readTokens(parseConfig([], {})), [])
   t.match(configError([], { READ_TOKEN: ' ' }), { setting: 'READ_TOKEN' }, 'blank is not a token')
+})
+
+t.test('a token setting that holds no token, or a token under 16 characters, stops start-up naming it', async (t) => {
+  for (const name of ['PUBLISH_TOKEN', 'READ_TOKEN']) {
+    t.match(configError([], { [name]: ',' }), { setting: name, message: new RegExp(`^${name} holds no token`) }, `${name}=","`)
+    t.match(configError([], { [name]: ' , ,' }), { setting: name, message: /holds no token/ }, 'commas and blanks')
+    t.match(configError([], { [name]: 'x' }), { setting: name, message: new RegExp(`^${name} holds a token of 1 characters; each token needs at least 16`) })
+    const short = configError([], { [name]: 'a-long-enough-token-0,short-secret-15' })
+    t.match(short, { setting: name, message: /token of 15 characters/ }, 'every token of a rotation list counts')
+    t.notMatch(short.message, /short-secret-15/, 'the message never shows the secret')
+  }
+  t.match(configError(['--read-token', 'abc'], {}), { setting: 'READ_TOKEN' }, 'from a flag too')
+  t.equal(parseConfig([], { READ_TOKEN: '0123456789abcdef' }).readToken, '0123456789abcdef', '16 characters are enough')
 })
 
 t.test('TLS_CERT and TLS_KEY come together or not at all', async (t) => {

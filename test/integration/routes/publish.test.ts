@@ -112,23 +112,23 @@ t.test('a batch over MAX_BATCH_POINTS is a 413 that names the limit', async (t) 
 })
 
 t.test('with PUBLISH_TOKEN, publishing needs the bearer token', async (t) => {
-  const app = await buildTestApp(t, { publishToken: 's3cret-token' })
+  const app = await buildTestApp(t, { publishToken: 's3cret-publish-token' })
   const point = { metric: 'x', value: 1 }
   t.match(await publish(app, point), { status: 401, body: { code: 'PB_ERR_UNAUTHORIZED' } })
   t.match(await publish(app, point, { ...json, authorization: 'Bearer wrong-token!' }), { status: 401, body: { code: 'PB_ERR_UNAUTHORIZED' } })
   t.match(await publish(app, point, { ...json, authorization: 'Basic czNjcmV0LXRva2Vu' }), { status: 401 })
   t.equal(app.pulseboard.log.latestId(), 0)
-  t.match(await publish(app, point, { ...json, authorization: 'Bearer s3cret-token' }), { status: 202 })
+  t.match(await publish(app, point, { ...json, authorization: 'Bearer s3cret-publish-token' }), { status: 202 })
   const read = await app.inject({ method: 'GET', url: '/api/metrics' })
   t.equal(read.statusCode, 200, 'reading needs no publish token')
 })
 
 t.test('several publish tokens are accepted at once, so a token can be rotated without downtime', async (t) => {
-  const app = await buildTestApp(t, { publishToken: 'old-token-1,new-token-2' })
+  const app = await buildTestApp(t, { publishToken: 'old-publish-token-1,new-publish-token-2' })
   const point = { metric: 'x', value: 1 }
-  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-token-1' })).status, 202)
-  t.equal((await publish(app, point, { ...json, authorization: 'Bearer new-token-2' })).status, 202)
-  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-token-1,new-token-2' })).status, 401)
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-publish-token-1' })).status, 202)
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer new-publish-token-2' })).status, 202)
+  t.equal((await publish(app, point, { ...json, authorization: 'Bearer old-publish-token-1,new-publish-token-2' })).status, 401)
 })
 
 t.test('past PUBLISH_RATE_LIMIT one address gets 429 with Retry-After, before its body is read', async (t) => {

@@ -4,11 +4,11 @@ import { startTestServer } from '../../helpers/app.js'
 import { SseReader } from '../../helpers/sse-reader.js'
 
 t.test('publishes plausible trading and analytics points over the public API, with the token', async (t) => {
-  const { url } = await startTestServer(t, { publishToken: 'demo-token-1234' })
+  const { url } = await startTestServer(t, { publishToken: 'demo-token-0123456' })
   const reader = await SseReader.open(`${url}/api/stream`)
   t.teardown(() => reader.close())
   const errors: unknown[] = []
-  const stop = startDemoFeed({ baseUrl: url, token: 'demo-token-1234', intervalMs: 20, onError: (err) => errors.push(err) })
+  const stop = startDemoFeed({ baseUrl: url, token: 'demo-token-0123456', intervalMs: 20, onError: (err) => errors.push(err) })
   t.teardown(stop)
   const events = await reader.metrics(40)
   stop()
@@ -24,7 +24,7 @@ t.test('publishes plausible trading and analytics points over the public API, wi
 })
 
 t.test('a refused publish is reported through onError', async (t) => {
-  const { url } = await startTestServer(t, { publishToken: 'demo-token-1234' })
+  const { url } = await startTestServer(t, { publishToken: 'demo-token-0123456' })
   const errors: unknown[] = []
   const stop = startDemoFeed({ baseUrl: url, intervalMs: 20, onError: (err) => errors.push(err) })
   t.teardown(stop)
