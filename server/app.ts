@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
@@ -13,6 +13,7 @@ import type { BrokerState, EventLog } from './log/event-log.js'
 import { openLog } from './open-log.js'
 import { requireToken } from './plugins/auth.js'
 import { requireReader } from './plugins/read-access.js'
+import { readOnlyCors } from './plugins/read-only-cors.js'
 import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
 import { Publisher } from './publisher.js'
@@ -201,8 +202,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
   if (config.corsOrigins.length > 0) {
     // Read endpoints only: a cross-origin page may watch, never publish.
-    const readOnly = { origin: [...config.corsOrigins], methods: ['GET', 'HEAD'] }
-    await app.register(cors, { delegator: async (request: FastifyRequest) => (request.method === 'POST' ? { origin: false } : readOnly) })
+    await app.register(cors, { delegator: readOnlyCors(config.corsOrigins) })
   }
   // Per route (publish and sign-in), counted per address before the body is read.
   await app.register(rateLimit, {

@@ -31,8 +31,8 @@ function wantsPage (request: FastifyRequest): boolean {
  * An onRequest hook that admits a request to a read route only with a read
  * token as a bearer token or a valid session cookie. A wrong bearer token is
  * refused even when a cookie is valid too, so a script learns its token is bad.
- * CORS preflights, which carry no credentials, are answered by @fastify/cors
- * in an earlier hook and never reach this one.
+ * CORS preflights for reading, which carry no credentials, are answered by
+ * @fastify/cors in an earlier hook and never reach this one.
  */
 export function requireReader (options: ReadAccessOptions): onRequestAsyncHookHandler {
   const match = tokenMatcher(options.tokens)

@@ -22,6 +22,33 @@ t.test('with CORS_ORIGINS, listed origins may read, others may not, and nobody m
   t.equal(publish.headers['access-control-allow-origin'], undefined)
 })
 
+t.test('a preflight for publishing, or for any method but GET and HEAD, gets no CORS allow header', async (t) => {
+  const { url } = await startTestServer(t, { corsOrigins: [ALLOWED] })
+  const preflight = async (path: string, headers: Record<string, string>): Promise<Response> =>
+    await fetch(`${url}${path}`, { method: 'OPTIONS', headers: { origin: ALLOWED, ...headers } })
+  const allowHeaders = (response: Response): string[] => [...response.headers.keys()].filter((name) => name.startsWith('access-control-allow-'))
+  const refused = [
+    ['/api/events', { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }],
+    ['/api/events', { 'access-control-request-method': 'post' }],
+    ['/api/session', { 'access-control-request-method': 'DELETE' }],
+    ['/api/metrics', { 'access-control-request-method': 'PUT' }],
+    ['/api/events', {}]
+  ] as const
+  for (const [path, headers] of refused) {
+    const response = await preflight(path, headers)
+    t.strictSame(allowHeaders(response), [], `${path} ${JSON.stringify(headers)}`)
+    t.equal(response.status, 404, 'answered as an unknown route, in JSON')
+    t.match(await response.json(), { statusCode: 404, code: 'PB_ERR_NOT_FOUND' })
+  }
+  const read = await preflight('/api/stream', { 'access-control-request-method': 'GET', 'access-control-request-headers': 'last-event-id' })
+  t.equal(read.status, 204, 'a preflight for reading still works')
+  t.equal(read.headers.get('access-control-allow-origin'), ALLOWED)
+  t.match(read.headers.get('access-control-allow-methods'), /^GET, ?HEAD$/)
+  t.equal(read.headers.get('access-control-allow-headers'), 'last-event-id')
+  const other = await preflight('/api/stream', { origin: 'https://evil.example', 'access-control-request-method': 'GET' })
+  t.equal(other.headers.get('access-control-allow-origin'), null, 'an unlisted origin gets nothing')
+})
+
 t.test('the stream carries the CORS header for an allowed origin', async (t) => {
   const { url } = await startTestServer(t, { corsOrigins: [ALLOWED] })
   const reader = await SseReader.open(`${url}/api/stream`, { origin: ALLOWED })
