@@ -12,6 +12,7 @@ import { Hub } from './hub/hub.js'
 import type { BrokerState, EventLog } from './log/event-log.js'
 import { openLog } from './open-log.js'
 import { requireToken } from './plugins/auth.js'
+import { requireKnownHost } from './plugins/host-check.js'
 import { requireReader } from './plugins/read-access.js'
 import { readOnlyCors } from './plugins/read-only-cors.js'
 import { requestDeadline } from './plugins/request-deadline.js'
@@ -84,6 +85,9 @@ const CONTENT_SECURITY_POLICY = {
     formAction: ["'self'"]
   }
 }
+
+/** The routes that take PUBLISH_TOKEN: the only ones that are open when READ_TOKEN is set. */
+const PUBLISH_ROUTES: ReadonlySet<string> = new Set(['/api/events'])
 
 /** Seconds a client is asked to wait after a 503. */
 const RETRY_AFTER_S = 5
@@ -199,6 +203,13 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     await log.close()
   })
 
+  const readers = readTokens(config)
+  const tokens = publishTokens(config)
+  if (readers.length === 0 || tokens.length === 0) {
+    // Without a token, a page whose name is re-pointed at this server (DNS rebinding) is same-origin
+    // to the browser: first of all, only the names of this server may reach what is open.
+    app.addHook('onRequest', requireKnownHost({ bindHost: config.host, allowedHosts: config.allowedHosts, routes: readers.length === 0 ? undefined : PUBLISH_ROUTES }))
+  }
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
   if (config.corsOrigins.length > 0) {
     // Read endpoints only: a cross-origin page may watch, never publish.
@@ -209,14 +220,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     global: false,
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
   })
-  const readers = readTokens(config)
   const sessions = readers.length === 0 ? undefined : new SessionCookies({ tokens: readers })
   if (sessions !== undefined) {
     // Before every route, so a route added later is protected unless it is listed as open.
     app.addHook('onRequest', requireReader({ tokens: readers, sessions }))
     await app.register(sessionRoutes, { sessions })
   }
-  const tokens = publishTokens(config)
   await app.register(publishRoutes, {
     publisher,
     authorize: tokens.length === 0 ? undefined : requireToken(tokens),

@@ -1,3 +1,6 @@
+import { isIP } from 'node:net'
+import { canonicalHost } from './host-names.js'
+
 /** Readers of one setting's raw string, each saying what it expects for error messages. */
 
 /** Reads one raw string; undefined means the string is not acceptable. */
@@ -50,6 +53,24 @@ export const origins: Parser<readonly string[]> = {
   parse: (raw) => {
     const list = raw.split(',').map((origin) => origin.trim()).filter((origin) => origin.length > 0)
     return list.length > 0 && list.every((origin) => ORIGIN.test(origin)) ? list : undefined
+  }
+}
+
+/** A host name, `.example.com` (that name and its subdomains), or `*` (any). */
+function isHostPattern (entry: string): boolean {
+  if (entry === '*') return true
+  const name = entry.startsWith('.') ? entry.slice(1) : entry
+  // A colon belongs in an IPv6 address only: anywhere else it starts a port, which a name here never has.
+  if (name.includes(':') && isIP(name.replace(/^\[(.*)\]$/, '$1')) !== 6) return false
+  return canonicalHost(name) !== undefined
+}
+
+/** Comma-separated host names or addresses, without ports, such as `pulse.example.com,.corp.example,10.0.0.5`. */
+export const hostNames: Parser<readonly string[]> = {
+  expected: 'a comma-separated list of host names or addresses without port (pulse.example.com, .example.com for its subdomains too, 10.0.0.5, ::1), or *',
+  parse: (raw) => {
+    const list = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0)
+    return list.length > 0 && list.every(isHostPattern) ? list : undefined
   }
 }
 

@@ -27,6 +27,11 @@ export interface Config {
   readonly tlsCert?: string
   /** Path of the PEM private key for `tlsCert`. Default none. */
   readonly tlsKey?: string
+  /**
+   * Host names, besides loopback and the bound address, that may reach the server while READ_TOKEN
+   * (or, for publishing, PUBLISH_TOKEN) is unset; `.example.com` also admits its subdomains, `*` any Host. Default empty.
+   */
+  readonly allowedHosts: readonly string[]
   /** Allow publishing without a token on a non-loopback HOST. Default false. */
   readonly allowAnonymousPublish: boolean
   /** Interval between SSE keep-alive comments, in ms. Default 15000. */

@@ -9,6 +9,7 @@ export const PayloadInvalidError = createError('PB_ERR_PAYLOAD_INVALID', 'Invali
 export const MalformedBodyError = createError('PB_ERR_MALFORMED_BODY', 'Malformed body: %s', 400)
 export const QueryInvalidError = createError('PB_ERR_QUERY_INVALID', 'Invalid query: %s', 400)
 export const UnauthorizedError = createError('PB_ERR_UNAUTHORIZED', 'Unauthorized: %s', 401)
+export const HostNotAllowedError = createError('PB_ERR_HOST_NOT_ALLOWED', 'Host not allowed: %s', 403)
 export const NotFoundError = createError('PB_ERR_NOT_FOUND', 'Not found: %s', 404)
 export const BodyTooLargeError = createError('PB_ERR_BODY_TOO_LARGE', 'Body too large: %s', 413)
 export const BatchTooLargeError = createError('PB_ERR_BATCH_TOO_LARGE', 'Batch too large: %s', 413)

@@ -184,7 +184,7 @@ async function rawExchange (port: number, text: string): Promise<string> {
 t.test('a body with broken chunked framing gets a 400 in the API error shape', async (t) => {
   const { app, url } = await startTestServer(t)
   const port = Number(new URL(url).port)
-  const head = 'POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+  const head = 'POST /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
   for (const chunks of ['zz\r\n{}\r\n0\r\n\r\n', '2\r\n{"metric":"x","value":1}\r\n0\r\n\r\n']) {
     const answer = await rawExchange(port, head + chunks)
     const [status = '', body = ''] = [/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1], answer.split('\r\n\r\n')[1]]

@@ -43,6 +43,7 @@ t.test('defaults', async (t) => {
     redisMaxLen: 1000000,
     redisHistoryPoints: 20000,
     workers: 1,
+    allowedHosts: [],
     allowAnonymousPublish: false
   })
   t.notOk('publishToken' in config, 'no token by default')
@@ -56,6 +57,7 @@ t.test('reads every setting from the environment', async (t) => {
     HOST: '0.0.0.0',
     DATA_DIR: '/var/lib/pulseboard',
     ALLOW_ANONYMOUS_PUBLISH: 'false',
+    ALLOWED_HOSTS: 'pulse.example.com, .corp.example',
     MAX_CLIENTS_PER_IP: '7',
     PUBLISH_RATE_LIMIT: '0',
     REQUEST_TIMEOUT_MS: '1000',
@@ -121,6 +123,7 @@ t.test('reads every setting from the environment', async (t) => {
     redisHistoryPoints: 100,
     workers: 4,
     instanceId: 'eu-1',
+    allowedHosts: ['pulse.example.com', '.corp.example'],
     allowAnonymousPublish: false
   })
 })
@@ -217,7 +220,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'READ_TOKEN', 'TLS_CERT', 'TLS_KEY', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOWED_HOSTS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 
@@ -264,6 +267,14 @@ t.test('TLS_CERT and TLS_KEY come together or not at all', async (t) => {
   t.match(configError([], { TLS_CERT: 'cert.pem' }), { setting: 'TLS_KEY', message: /TLS_KEY must be set too/ })
   t.match(configError(['--tls-key', 'key.pem']), { setting: 'TLS_CERT', message: /TLS_CERT must be set too/ })
   t.match(parseConfig(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem'], {}), { tlsCert: 'cert.pem', tlsKey: 'key.pem' })
+})
+
+t.test('ALLOWED_HOSTS takes host names and addresses without port, .name for subdomains, or *', async (t) => {
+  t.same(parseConfig([], { ALLOWED_HOSTS: 'pulse.example.com, .corp.example,10.0.0.5,::1,[fd00::5],my_service,*' }).allowedHosts,
+    ['pulse.example.com', '.corp.example', '10.0.0.5', '::1', '[fd00::5]', 'my_service', '*'])
+  for (const raw of ['pulse.example.com:8080', '10.0.0.5:80', '[::1]:80', 'http://pulse.example.com', 'a b', 'evil@host', ' , ', '.']) {
+    t.match(configError([], { ALLOWED_HOSTS: raw }), { setting: 'ALLOWED_HOSTS', message: /host names or addresses without port/ }, raw)
+  }
 })
 
 t.test('CORS_ORIGINS takes origins only', async (t) => {
