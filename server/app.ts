@@ -11,6 +11,7 @@ import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricL
 import { Hub } from './hub/hub.js'
 import type { BrokerState, EventLog } from './log/event-log.js'
 import { openLog } from './open-log.js'
+import { AuthFailures, refuseLockedOut } from './plugins/auth-failures.js'
 import { requireToken } from './plugins/auth.js'
 import { requireKnownHost } from './plugins/host-check.js'
 import { requireReader } from './plugins/read-access.js'
@@ -210,6 +211,9 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     // to the browser: first of all, only the names of this server may reach what is open.
     app.addHook('onRequest', requireKnownHost({ bindHost: config.host, allowedHosts: config.allowedHosts, routes: readers.length === 0 ? undefined : PUBLISH_ROUTES }))
   }
+  // Before every route's own checks and before any body is read: an address that keeps sending wrong tokens is refused.
+  const authFailures = new AuthFailures({ limitPerMinute: config.authFailureLimit })
+  app.addHook('onRequest', refuseLockedOut(authFailures))
   await app.register(helmet, { contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false })
   if (config.corsOrigins.length > 0) {
     // Read endpoints only: a cross-origin page may watch, never publish.
@@ -223,12 +227,12 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const sessions = readers.length === 0 ? undefined : new SessionCookies({ tokens: readers })
   if (sessions !== undefined) {
     // Before every route, so a route added later is protected unless it is listed as open.
-    app.addHook('onRequest', requireReader({ tokens: readers, sessions }))
-    await app.register(sessionRoutes, { sessions })
+    app.addHook('onRequest', requireReader({ tokens: readers, sessions, failures: authFailures }))
+    await app.register(sessionRoutes, { sessions, failures: authFailures })
   }
   await app.register(publishRoutes, {
     publisher,
-    authorize: tokens.length === 0 ? undefined : requireToken(tokens),
+    authorize: tokens.length === 0 ? undefined : requireToken(tokens, authFailures),
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatchPoints: config.maxBatchPoints,
     rateLimitPerS: config.publishRateLimit

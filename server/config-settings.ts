@@ -21,6 +21,8 @@ export const DEFAULT_MAX_CLIENTS_PER_IP = 200
 export const DEFAULT_PUBLISH_RATE_LIMIT = 1000
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const DEFAULT_RETRY_MS = 3_000
+/** Wrong tokens a minute from one address before it is refused: room for a typo, far too few to guess a token. */
+export const DEFAULT_AUTH_FAILURE_LIMIT = 10
 
 /** Log levels pino understands, most severe first. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -67,6 +69,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
     'unsent bytes per stream client before it is cut off'),
   setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
+  setting('authFailureLimit', 'AUTH_FAILURE_LIMIT', int(1, 1_000_000), DEFAULT_AUTH_FAILURE_LIMIT,
+    'wrong tokens a minute from one address before every request from it gets 429 for the rest of that minute'),
   setting('corsOrigins', 'CORS_ORIGINS', origins, [], 'browser origins allowed to read the stream and read APIs (default: none, CORS off)'),
   setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', int(1000, 600_000), DEFAULT_REQUEST_TIMEOUT_MS, 'ms a client has to send a whole request (slow senders get 408)'),
   setting('publishRateLimit', 'PUBLISH_RATE_LIMIT', int(0, 1_000_000), DEFAULT_PUBLISH_RATE_LIMIT, 'publish requests per second from one IP address (0 = no limit)'),

@@ -52,6 +52,8 @@ export interface Config {
   readonly maxClients: number
   /** Concurrent stream clients from one IP address (more → 503). Default 200. */
   readonly maxClientsPerIp: number
+  /** Wrong tokens a minute from one address before it gets 429 for the rest of that minute. Default 10. */
+  readonly authFailureLimit: number
   /** Browser origins allowed to read the stream and the read APIs (CORS); empty turns CORS off. Default empty. */
   readonly corsOrigins: readonly string[]
   /** Time a client has to send a whole request (headers and body) before it is dropped with 408, in ms. Default 30000. */

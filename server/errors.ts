@@ -14,6 +14,7 @@ export const NotFoundError = createError('PB_ERR_NOT_FOUND', 'Not found: %s', 40
 export const BodyTooLargeError = createError('PB_ERR_BODY_TOO_LARGE', 'Body too large: %s', 413)
 export const BatchTooLargeError = createError('PB_ERR_BATCH_TOO_LARGE', 'Batch too large: %s', 413)
 export const RateLimitedError = createError('PB_ERR_RATE_LIMITED', 'Too many requests: %s', 429)
+export const TooManyAuthFailuresError = createError('PB_ERR_TOO_MANY_AUTH_FAILURES', 'Too many failed authentications: %s', 429)
 export const UnsupportedMediaTypeError = createError('PB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type: %s', 415)
 export const MetricLimitError = createError('PB_ERR_METRIC_LIMIT', 'Metric limit reached: %s', 409)
 export const OverloadedError = createError('PB_ERR_OVERLOADED', 'Overloaded: %s', 503)

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { UnauthorizedError } from '../errors.js'
+import type { AuthFailures } from './auth-failures.js'
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i
 
@@ -35,13 +36,16 @@ export function tokenMatcher (tokens: readonly string[]): (presented: string) =>
 /**
  * An onRequest hook that admits a request only with one of `tokens` (several
  * allow rotation without downtime). Runs before the body is read, so an
- * anonymous client cannot make the server parse anything.
+ * anonymous client cannot make the server parse anything. A wrong token is
+ * counted in `failures` against the client's address.
  */
-export function requireToken (tokens: readonly string[]): onRequestAsyncHookHandler {
+export function requireToken (tokens: readonly string[], failures: Pick<AuthFailures, 'record'>): onRequestAsyncHookHandler {
   const match = tokenMatcher(tokens)
   return async (request) => {
     const token = bearerToken(request)
     if (token === undefined) throw new UnauthorizedError('send Authorization: Bearer <token>')
-    if (match(token) === undefined) throw new UnauthorizedError('the token is not valid')
+    if (match(token) !== undefined) return
+    failures.record(request.ip)
+    throw new UnauthorizedError('the token is not valid')
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { UnauthorizedError } from '../errors.js'
+import type { AuthFailures } from './auth-failures.js'
 import { bearerToken, tokenMatcher } from './auth.js'
 import type { SessionCookies } from './session-cookies.js'
 
@@ -20,6 +21,8 @@ export interface ReadAccessOptions {
   readonly tokens: readonly string[]
   /** Verifies the browsers' session cookies. */
   readonly sessions: Pick<SessionCookies, 'verify'>
+  /** Where wrong read tokens are counted against the client's address. */
+  readonly failures: Pick<AuthFailures, 'record'>
 }
 
 /** A browser navigating to a page (not a script, not the API) is better served by the login page than by a 401. */
@@ -36,13 +39,14 @@ function wantsPage (request: FastifyRequest): boolean {
  */
 export function requireReader (options: ReadAccessOptions): onRequestAsyncHookHandler {
   const match = tokenMatcher(options.tokens)
-  const { sessions } = options
+  const { sessions, failures } = options
   return async (request, reply) => {
     if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
     const token = bearerToken(request)
     if (token !== undefined) {
-      if (match(token) === undefined) throw new UnauthorizedError('the token is not valid')
-      return
+      if (match(token) !== undefined) return
+      failures.record(request.ip)
+      throw new UnauthorizedError('the token is not valid')
     }
     if (sessions.verify(request.headers.cookie)) return
     if (wantsPage(request)) return reply.redirect(LOGIN_PATH, 302)

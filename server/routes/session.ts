@@ -11,8 +11,15 @@ export interface SessionIssuer {
   clearCookie: (secure: boolean) => string
 }
 
+/** Counts wrong tokens per address (plugins/auth-failures.ts matches by shape). */
+export interface FailureCounter {
+  record: (address: string) => void
+}
+
 export interface SessionRoutesOptions {
   readonly sessions: SessionIssuer
+  /** Where a wrong token is counted against the client's address. */
+  readonly failures: FailureCounter
   /** Sign-in attempts a minute from one address (429 past it). Default 10. */
   readonly attemptsPerMinute?: number
 }
@@ -30,7 +37,7 @@ const FORM = 'application/x-www-form-urlencoded'
  * The form body is never logged: Fastify logs no bodies and nothing here does.
  */
 export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, options) => {
-  const { sessions } = options
+  const { sessions, failures } = options
   // Only the form is read here, as text within FORM_LIMIT_BYTES; any other type is a 415 before parsing.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_request, body, done) => {
@@ -48,7 +55,10 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     const given = request.body.getAll('token')
     if (given.length !== 1 || given[0] === '') throw new PayloadInvalidError('send exactly one non-empty field "token"')
     const value = sessions.issue(given[0]!)
-    if (value === undefined) throw new UnauthorizedError('the token is not valid')
+    if (value === undefined) {
+      failures.record(request.ip)
+      throw new UnauthorizedError('the token is not valid')
+    }
     // See Other: the browser follows with a GET of the dashboard, now with its cookie.
     return reply.header('set-cookie', sessions.setCookie(value, request.protocol === 'https'))
       .header('cache-control', 'no-store')

@@ -31,6 +31,7 @@ t.test('defaults', async (t) => {
     maxClientsPerIp: 200,
     publishRateLimit: 1000,
     requestTimeoutMs: 30000,
+    authFailureLimit: 10,
     corsOrigins: [],
     flushMs: 25,
     retryMs: 3000,
@@ -62,6 +63,7 @@ t.test('reads every setting from the environment', async (t) => {
     PUBLISH_RATE_LIMIT: '0',
     REQUEST_TIMEOUT_MS: '1000',
     CORS_ORIGINS: 'https://ops.example.com, http://localhost:5173',
+    AUTH_FAILURE_LIMIT: '3',
     PUBLISH_TOKEN: 's3cret-publish-token',
     READ_TOKEN: 'reader-token-0123456',
     TLS_CERT: '/etc/pulseboard/cert.pem',
@@ -109,6 +111,7 @@ t.test('reads every setting from the environment', async (t) => {
     maxClientsPerIp: 7,
     publishRateLimit: 0,
     requestTimeoutMs: 1000,
+    authFailureLimit: 3,
     corsOrigins: ['https://ops.example.com', 'http://localhost:5173'],
     flushMs: 1000,
     retryMs: 100,
@@ -179,6 +182,7 @@ t.test('an invalid integer names the setting and the range', async (t) => {
   })
   t.match(configError(['--flush-ms=0'], { FLUSH_MS: '5' }), { setting: '--flush-ms' }, 'the flag, not the env, is named')
   t.match(configError([], { MAX_CLIENT_BUFFER_BYTES: '16383' }), { message: /from 16384 to 1073741824/ })
+  t.match(configError([], { AUTH_FAILURE_LIMIT: '0' }), { setting: 'AUTH_FAILURE_LIMIT', message: /from 1 to 1000000/ }, 'the limit cannot be turned off')
   t.match(configError([], { WINDOW_SIZE: 'x'.repeat(100) }), { message: `WINDOW_SIZE must be an integer from 100 to 10000000 (got "${'x'.repeat(40)}…")` })
 })
 
@@ -220,7 +224,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'READ_TOKEN', 'TLS_CERT', 'TLS_KEY', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOWED_HOSTS', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOWED_HOSTS', 'AUTH_FAILURE_LIMIT', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 
