@@ -1,7 +1,10 @@
+import { once } from 'node:events'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import t from 'tap'
 import { post, startTestServer } from '../helpers/app.js'
 import { openReader } from '../helpers/sse-reader.js'
+import { within } from '../helpers/wait-for.js'
 
 const REBOUND = 'attacker.example:3000'
 const READER = 'reader-token-host-check'
@@ -45,6 +48,19 @@ t.test('without tokens, a request whose Host does not name this server gets 403 
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST.:${port}`, `[::1]:${port}`, '127.0.0.1', 'localhost']) {
     t.match(await send(url, '/api/metrics', host), { status: 200, body: { metrics: [] } }, `${host} names this server, and nothing was stored`)
   }
+})
+
+t.test('a request without Host (HTTP/1.0) cannot show it names this server and is refused', async (t) => {
+  const { url } = await startTestServer(t)
+  const socket = connect(Number(new URL(url).port), '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  socket.setEncoding('utf8')
+  let answer = ''
+  socket.on('data', (chunk: string) => { answer += chunk })
+  socket.end('GET /api/metrics HTTP/1.0\r\n\r\n')
+  await within(once(socket, 'end'), 'the answer', 10_000)
+  t.match(answer, /^HTTP\/1\.1 403 /)
+  t.match(JSON.parse(answer.split('\r\n\r\n')[1] ?? ''), { code: 'PB_ERR_HOST_NOT_ALLOWED', message: /a request without Host/ })
 })
 
 t.test('ALLOWED_HOSTS admits the names it lists, and subdomains of a name given as .name', async (t) => {

@@ -156,6 +156,15 @@ t.test('closing the server ends HTTP/2 streams with a final retry and lets go of
   await within(goaway, 'the server to tell the client it is going away', 1000)
 })
 
+t.test('over HTTP/2 without tokens, an :authority that does not name this server is refused', async (t) => {
+  const { url, certificate } = await startTlsServer(t)
+  const client = await session(t, url, certificate)
+  const rebound = await request(client, 'GET', '/api/metrics', { ':authority': 'attacker.example' })
+  t.equal(rebound.status, 403)
+  t.match(JSON.parse(rebound.text), { code: 'PB_ERR_HOST_NOT_ALLOWED', message: /attacker\.example/ })
+  t.equal((await request(client, 'GET', '/api/metrics')).status, 200, 'the URL\'s own authority names this server')
+})
+
 t.test('with READ_TOKEN over TLS, the session cookie is Secure and opens an HTTP/2 stream', async (t) => {
   const { url, certificate } = await startTlsServer(t, { readToken: 'tls-reader-token-01' })
   const client = await session(t, url, certificate)

@@ -40,4 +40,5 @@ t.test('allowed hosts: exact names, .name for a domain and its subdomains, * for
   for (const host of ['pulse.example.com', 'corp.example', 'a.b.corp.example:8080', '10.0.0.5:3000', '[::5]']) t.ok(matches(host), host)
   for (const host of ['www.pulse.example.com', 'xcorp.example', 'corp.example.attacker.example']) t.notOk(matches(host), host)
   t.ok(hostMatcher({ bindHost: '127.0.0.1', allowedHosts: ['*'] })('anything.example'))
+  t.notOk(hostMatcher({ bindHost: '127.0.0.1', allowedHosts: ['.not a name', 'not a name'] })('x.example'), 'an entry that is no host admits nothing')
 })
