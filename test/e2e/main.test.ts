@@ -20,6 +20,15 @@ t.test('a non-loopback HOST without a publish token refuses to start and says ho
   t.match(exposed.stderr, /^pulseboard: HOST 0\.0\.0\.0 is reachable from other machines.*PUBLISH_TOKEN=.*--allow-anonymous-publish.*\n$/)
 })
 
+t.test('a token setting with no token, or a short token, refuses to start with one line naming it', async (t) => {
+  const empty = await runServer([], { READ_TOKEN: ',' })
+  t.equal(empty.code, 1)
+  t.match(empty.stderr, /^pulseboard: READ_TOKEN holds no token.*\n$/)
+  const short = await runServer([], { PUBLISH_TOKEN: 'x' })
+  t.equal(short.code, 1)
+  t.match(short.stderr, /^pulseboard: PUBLISH_TOKEN holds a token of 1 characters; each token needs at least 16.*\n$/)
+})
+
 t.test('--help prints the settings and exits 0', async (t) => {
   const help = await runServer(['--help'])
   t.equal(help.code, 0)
