@@ -58,7 +58,7 @@ export const SETTINGS: readonly Setting[] = [
   setting('readToken', 'READ_TOKEN', text, undefined, 'bearer token (or the login page) required to read; several, comma-separated, for rotation (default: none)'),
   setting('tlsCert', 'TLS_CERT', text, undefined, 'PEM certificate file: serve HTTPS with HTTP/2 (and HTTP/1.1); needs TLS_KEY'),
   setting('tlsKey', 'TLS_KEY', text, undefined, 'PEM private key file for TLS_CERT'),
-  setting('allowedHosts', 'ALLOWED_HOSTS', hostNames, [], 'Host names besides this server\'s addresses and localhost that may reach it while reading or publishing needs no token; .example.com covers subdomains, * any (default: none)'),
+  setting('allowedHosts', 'ALLOWED_HOSTS', hostNames, [], 'names clients may send as Host, besides localhost and this server\'s addresses, while reading or publishing needs no token; .example.com covers its subdomains, * any (default: none)'),
   setting('allowAnonymousPublish', 'ALLOW_ANONYMOUS_PUBLISH', bool, false, 'allow publishing without a token on a non-loopback HOST'),
   setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
   setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
