@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { acquireProcessLock, LockHeldError } from '../../../server/log/process-lock.js'
+import { within } from '../../helpers/wait-for.js'
 
 const LOCK_MODULE = new URL('../../../server/log/process-lock.ts', import.meta.url).href
 
@@ -13,7 +14,7 @@ async function holdInChild (t: Test, path: string): Promise<ReturnType<typeof sp
 acquireProcessLock(${JSON.stringify(path)}); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000)`
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const [chunk] = await once(child.stdout, 'data') as [Buffer]
+  const [chunk] = await within(once(child.stdout, 'data'), 'the child taking the lock', 30_000) as [Buffer]
   t.equal(chunk.toString(), 'locked\n', 'the child holds the lock')
   return child
 }
