@@ -134,7 +134,6 @@ t.test(`${COUNT} bad publishes all get a 4xx JSON error, and nothing is stored o
   for (const status of ['400', '413', '415']) t.ok((statuses.get(status) ?? 0) > 0, `the mix includes ${status} answers`)
   t.equal(firstStoredAfter, undefined, firstStoredAfter === undefined ? 'nothing was stored' : `nothing was stored (seed ${SEED}: the log was first seen non-empty after case ${firstStoredAfter})`)
   t.equal(app.pulseboard.log.latestId(), 0, 'the log is still empty')
-  t.notOk(await reader.receivesEventWithin(100), 'nothing was streamed')
   t.notOk('polluted' in {}, 'Object.prototype was not polluted (the server runs in this process)')
 
   const health = await fetch(`${url}/healthz`)
@@ -145,7 +144,7 @@ t.test(`${COUNT} bad publishes all get a 4xx JSON error, and nothing is stored o
   t.same(await good.json(), { accepted: 1, firstId: 1, lastId: 1 })
   const frame = await reader.nextEvent()
   t.equal(frame.event, 'metric', 'the first event on the stream is a metric')
-  t.equal(frame.id, '1', 'and it is the good point, id 1')
+  t.equal(frame.id, '1', 'and it is the good point, id 1: nothing was streamed before it')
   t.match(JSON.parse(frame.data), { id: 1, metric: 'after.fuzz', value: 1 })
 })
 

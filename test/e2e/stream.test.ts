@@ -50,7 +50,8 @@ t.test('?metrics= globs deliver only matching points', async (t) => {
   t.same((await filtered.metrics(3)).map((e) => e.metric), ['btc.usd', 'cpu.load', 'btc.volume.24h'])
   await post(url, { metric: 'btc.x', value: 6 })
   t.same((await filtered.metrics(1)).map((e) => e.id), [6], 'nothing unmatched came in between')
-  t.equal(await other.receivesEventWithin(100), false)
+  await post(url, { metric: 'nothing.here', value: 7 })
+  t.same(await other.metricsBefore(7), [], 'a filter that matched nothing received nothing before the first point it matches')
 })
 
 t.test('resume replays exactly the missed points, by header and by query', async (t) => {
@@ -94,7 +95,8 @@ t.test('a resume id older than the memory window replays from SQLite, with no re
   const { url } = await startTestServer(t, { windowSize: 100 })
   await post(url, points(300))
   const reader = await openReader(t, `${url}/api/stream`, { 'last-event-id': '10' })
-  t.same(ids(await reader.metrics(290)), range(11, 300))
+  // The first read from SQLite starts the read workers, which under tap compile TypeScript: slow on a loaded machine.
+  t.same(ids(await reader.metrics(290, 30_000)), range(11, 300))
 })
 
 t.test('a resume id older than retention gets a reset event first', async (t) => {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { tempDir } from './app.js'
 
 /** The Debian redis-server that `.ci/run` installs. */
@@ -25,16 +24,36 @@ export interface RedisServer {
   restart: () => Promise<void>
 }
 
-/** A port nothing listens on right now. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
+/** Ports tried before giving up; each is drawn at random, so a clash is rare and two in a row rarer. */
+const PORT_ATTEMPTS = 10
+/** Lowest port drawn. */
+const LOWEST_PORT = 10_000
+/** Where Linux keeps the bounds of its ephemeral port range. */
+const EPHEMERAL_RANGE = '/proc/sys/net/ipv4/ip_local_port_range'
+
+/** redis-server could not bind its port: another process has it. */
+class PortInUseError extends Error {}
+
+/**
+ * A random port below the kernel's ephemeral range. listen(0) and outgoing connections
+ * take ports from that range, so between a kill and a restart none of them can take this one.
+ */
+function randomPort (): number {
+  // Linux only; the kernel's usual default elsewhere.
+  const ephemeralLow = existsSync(EPHEMERAL_RANGE) ? Number(readFileSync(EPHEMERAL_RANGE, 'utf8').split(/\s+/)[0]) : 32_768
+  return LOWEST_PORT + Math.floor(Math.random() * (ephemeralLow - LOWEST_PORT))
+}
+
+/** Spawns redis-server on a random port, drawing another when the port is taken. */
+async function spawnOnFreePort (dir: string): Promise<{ child: ChildProcess, port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = randomPort()
+    try {
+      return { child: await spawnRedis(port, dir), port }
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt === PORT_ATTEMPTS) throw err
+    }
+  }
 }
 
 /** Spawns redis-server and resolves once it accepts connections. */
@@ -48,7 +67,12 @@ async function spawnRedis (port: number, dir: string): Promise<ChildProcess> {
       output += chunk.toString()
       if (output.includes('Ready to accept connections')) { clearTimeout(timer); resolve() }
     })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited with ${code}:\n${output}`)) })
+    // 'close', not 'exit': by then all of its output has been read.
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      const ErrorType = /Address already in use/.test(output) ? PortInUseError : Error
+      reject(new ErrorType(`redis-server exited with ${code}:\n${output}`))
+    })
   })
   return child
 }
@@ -61,7 +85,7 @@ async function killChild (child: ChildProcess): Promise<void> {
 }
 
 /**
- * Starts redis-server on a free port, killed when the test ends. Without
+ * Starts redis-server on a free port (restarts keep it), killed when the test ends. Without
  * redis-server: fails when `CI=true` (Redis tests must run there), otherwise
  * plans zero assertions, which marks the test skipped, and returns undefined.
  */
@@ -73,8 +97,9 @@ export async function startRedis (t: RedisTest): Promise<RedisServer | undefined
     return undefined
   }
   const dir = tempDir(t)
-  const port = await freePort()
-  let child = await spawnRedis(port, dir)
+  const started = await spawnOnFreePort(dir)
+  const port = started.port
+  let child = started.child
   t.teardown(async () => await killChild(child))
   return {
     port,

@@ -111,13 +111,18 @@ export class SseReader {
     return events
   }
 
-  /** Resolves with true if a frame of kind `event` arrives within `ms`, false otherwise. */
-  async receivesEventWithin (ms: number): Promise<boolean> {
-    try {
-      await this.nextEvent(ms)
-      return true
-    } catch {
-      return false // the timeout is the expected outcome here
+  /**
+   * The metric events that arrive before the one with id `markerId`, a point the test
+   * published afterwards that this reader's filter matches: [] shows that nothing else
+   * arrived, with no guess at how long to wait for something that should not come.
+   */
+  async metricsBefore (markerId: number, timeoutMs = DEFAULT_WAIT_MS): Promise<StoredEvent[]> {
+    const before: StoredEvent[] = []
+    for (;;) {
+      const event = (await this.metrics(1, timeoutMs))[0]!
+      if (event.id === markerId) return before
+      if (event.id > markerId) throw new Error(`the marker ${markerId} never arrived: event ${event.id} came after it`)
+      before.push(event)
     }
   }
 

@@ -7,8 +7,11 @@ export async function waitFor (condition: () => boolean | Promise<boolean>, time
   }
 }
 
-/** Resolves with `promise`, or rejects once `timeoutMs` has passed, so a hang fails instead of freezing. */
-export async function within<T> (promise: Promise<T>, what: string, timeoutMs = 1000): Promise<T> {
+/**
+ * Resolves with `promise`, or rejects once `timeoutMs` has passed (default 10 s, generous because
+ * tap runs two files at once on a loaded machine), so a hang fails instead of freezing.
+ */
+export async function within<T> (promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs)
