@@ -15,13 +15,13 @@ interface RedisTest {
   plan: (n: number, comment?: string) => void
 }
 
-/** A redis-server of the test's own, persisting every write (AOF, fsync always) to a temp dir. */
+/** A redis-server of the test's own, persisting every write (AOF, fsync always) to a temp dir unless asked not to. */
 export interface RedisServer {
   readonly port: number
   readonly url: string
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill: () => Promise<void>
-  /** Starts it again on the same port and dir, so it reloads what it had acknowledged. */
+  /** Starts it again on the same port and dir, so it reloads what it had acknowledged (or comes back empty without persistence). */
   restart: () => Promise<void>
 }
 
@@ -38,9 +38,10 @@ async function freePort (): Promise<number> {
 }
 
 /** Spawns redis-server and resolves once it accepts connections. */
-async function spawnRedis (port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER_PATH, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes',
-    '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function spawnRedis (port: number, dir: string, persist: boolean): Promise<ChildProcess> {
+  const durability = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
+  const child = spawn(REDIS_SERVER_PATH, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...durability,
+    '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS)
@@ -64,8 +65,9 @@ async function killChild (child: ChildProcess): Promise<void> {
  * Starts redis-server on a free port, killed when the test ends. Without
  * redis-server: fails when `CI=true` (Redis tests must run there), otherwise
  * plans zero assertions, which marks the test skipped, and returns undefined.
+ * With `persist: false` it keeps nothing on disk, so a restart brings it back empty.
  */
-export async function startRedis (t: RedisTest): Promise<RedisServer | undefined> {
+export async function startRedis (t: RedisTest, { persist = true }: { persist?: boolean } = {}): Promise<RedisServer | undefined> {
   if (!existsSync(REDIS_SERVER_PATH)) {
     const reason = `no redis-server at ${REDIS_SERVER_PATH}`
     if (process.env['CI'] === 'true') throw new Error(`${reason}: Redis tests must run in CI; install redis-server`)
@@ -74,12 +76,12 @@ export async function startRedis (t: RedisTest): Promise<RedisServer | undefined
   }
   const dir = tempDir(t)
   const port = await freePort()
-  let child = await spawnRedis(port, dir)
+  let child = await spawnRedis(port, dir, persist)
   t.teardown(async () => await killChild(child))
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: async () => await killChild(child),
-    restart: async () => { child = await spawnRedis(port, dir) }
+    restart: async () => { child = await spawnRedis(port, dir, persist) }
   }
 }
