@@ -72,6 +72,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
   readonly #keys: RedisKeys
   readonly #options: RedisEventLogOptions
   readonly #timers: NodeJS.Timeout[]
+  readonly #report: (err: unknown) => void
   #generation: Generation
   /** Until when (local clock) appends wait after a loss this instance saw. */
   #recoveringUntilMs = 0
@@ -103,12 +104,13 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     this.#keys = parts.keys
     this.#options = options
     this.#generation = generation
-    const report = options.onError ?? (() => {})
+    this.#report = options.onError ?? (() => {})
     // After a reconnect Redis may be another server (a failover) or an empty one: look at once.
     this.#writer.on('ready', () => { this.#recheck() })
+    // Both passes skip a turn while the writer is reconnecting; its errors are reported already.
     this.#timers = [
       setInterval(() => { if (this.#writer.status === 'ready') this.#recheck() }, options.generationCheckMs ?? DEFAULT_GENERATION_CHECK_MS),
-      setInterval(() => { this.#prune().catch(report) }, options.pruneIntervalMs ?? DEFAULT_REDIS_PRUNE_INTERVAL_MS)
+      setInterval(() => { if (this.#writer.status === 'ready') this.#prune().catch(this.#report) }, options.pruneIntervalMs ?? DEFAULT_REDIS_PRUNE_INTERVAL_MS)
     ]
     for (const timer of this.#timers) timer.unref()
     this.#loop = new RedisReadLoop({
@@ -116,7 +118,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
       streamKey: parts.keys.stream,
       afterId: start.latestId,
       onEvents: (events) => this.deliver(events),
-      onError: options.onError ?? (() => {})
+      onError: this.#report
     })
   }
 
@@ -181,7 +183,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
 
   /** Checks the generation in the background; a failure is reported, and the next check tries again. */
   #recheck (): void {
-    this.#check().catch(this.#options.onError ?? (() => {}))
+    this.#check().catch(this.#report)
   }
 
   /**
