@@ -74,7 +74,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
   readonly #timers: NodeJS.Timeout[]
   readonly #report: (err: unknown) => void
   #generation: Generation
-  /** Until when (local clock) appends wait after a loss this instance saw. */
+  /** Until when (local clock) appends wait after a loss this instance saw, or until the first append goes through. */
   #recoveringUntilMs = 0
   #checking: Promise<void> | undefined
 
@@ -104,7 +104,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     this.#keys = parts.keys
     this.#options = options
     this.#generation = generation
-    this.#report = options.onError ?? (() => {})
+    this.#report = options.onError ?? ignore
     // After a reconnect Redis may be another server (a failover) or an empty one: look at once.
     this.#writer.on('ready', () => { this.#recheck() })
     // Both passes skip a turn while the writer is reconnecting; its errors are reported already.
@@ -139,6 +139,8 @@ export class RedisEventLog extends FollowedLog implements EventLog {
       this.#recheck()
       throw new BrokerUnavailableError('Redis', new Error('it lost data; appends resume once every instance has raised the id counter'))
     }
+    // An append that went through means the fence, if any, is down: no need to wait for the local estimate.
+    this.#recoveringUntilMs = 0
     this.appended(first + points.length - 1)
     return points.map((point, i) => toEvent(first + i, point))
   }
@@ -197,11 +199,10 @@ export class RedisEventLog extends FollowedLog implements EventLog {
       const generation = await checkGeneration(this.#writer, this.#keys, before, this.latestId(), recoveryMsOf(this.#options), Date.now())
       const lost = generation.lostAtMs !== undefined && generation.lostAtMs !== before.lostAtMs
       this.#generation = generation
+      if (lost) this.#recoveringUntilMs = Date.now() + recoveryMsOf(this.#options)
       const state = await stateOf(this.#writer, this.#keys, lost)
       this.load({ latestId: state.latestId, oldestId: Math.max(state.firstId ?? Math.max(this.latestId(), state.latestId) + 1, generation.fromId), catalog: state.catalog })
-      if (!lost) return
-      this.#recoveringUntilMs = Date.now() + recoveryMsOf(this.#options)
-      this.#options.onDataLoss?.(new RedisDataLossError(generation.fromId))
+      if (lost) this.#options.onDataLoss?.(new RedisDataLossError(generation.fromId))
     })().finally(() => { this.#checking = undefined })
     await this.#checking
   }
@@ -238,7 +239,7 @@ function connect (options: RedisEventLogOptions, extra: RedisOptions): Redis {
     ...extra
   })
   // Reconnection is ioredis's job; commands meanwhile fail (503, a read retried), so this only reports.
-  redis.on('error', options.onError ?? (() => {}))
+  redis.on('error', options.onError ?? ignore)
   return redis
 }
 
@@ -270,6 +271,9 @@ async function stateOf (redis: Redis, keys: RedisKeys, withCatalog: boolean): Pr
     : undefined
   return { latestId: Number(latest ?? 0), firstId: firstEntry === undefined ? undefined : Number(firstEntry[0].split('-')[0]), catalog }
 }
+
+/** The default of `onError`: what it reports is retried anyway, and a caller that passes none asked not to hear of it. */
+function ignore (): void {}
 
 function recoveryMsOf (options: RedisEventLogOptions): number {
   return options.recoveryMs ?? DEFAULT_REDIS_RECOVERY_MS

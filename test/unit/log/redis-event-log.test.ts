@@ -107,7 +107,7 @@ t.test('RedisEventLog', async (t) => {
 
   t.test('after FLUSHALL: one data-loss report, appends held back for the recovery window, then ids go on above the old ones', async (t) => {
     const losses: number[] = []
-    const log = await openLog(t, redis, { generationCheckMs: 20, recoveryMs: 1500, onDataLoss: (err) => losses.push(err.continuesFromId) })
+    const log = await openLog(t, redis, { generationCheckMs: 20, recoveryMs: 3000, onDataLoss: (err) => losses.push(err.continuesFromId) })
     const followed: number[] = []
     log.follow((events) => followed.push(...ids(events)))
     await log.append([point('old', 1), point('old', 2), point('old', 3)])
