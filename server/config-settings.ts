@@ -3,7 +3,7 @@ import { bool, duration, hostNames, int, oneOf, origins, text, type Parser } fro
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
 import { DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
-import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN } from './log/redis-event-log.js'
+import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from './log/redis-event-log.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
 
@@ -86,6 +86,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('redisUrl', 'REDIS_URL', text, undefined, 'Redis to share events through, redis://host:port (required with BROKER=redis)'),
   setting('redisMaxLen', 'REDIS_MAXLEN', int(1000, 1_000_000_000), DEFAULT_REDIS_MAXLEN, 'entries the Redis stream keeps for resume'),
   setting('redisHistoryPoints', 'REDIS_HISTORY_POINTS', int(100, 10_000_000), DEFAULT_REDIS_HISTORY_POINTS, 'history points Redis keeps per metric'),
+  setting('redisRecoveryMs', 'REDIS_RECOVERY_MS', int(2000, 600_000), DEFAULT_REDIS_RECOVERY_MS,
+    'ms publishes wait after Redis lost data, so every instance can raise the id counter'),
   setting('workers', 'WORKERS', int(1, 256), 1, 'processes serving the port (node:cluster)'),
   setting('instanceId', 'INSTANCE_ID', text, undefined, 'name of this instance in its self-metrics (default: host name, port, worker)')
 ]

@@ -82,6 +82,8 @@ export interface Config {
   readonly redisMaxLen: number
   /** Points of history Redis keeps per metric, on top of RETENTION. Default 100,000. */
   readonly redisHistoryPoints: number
+  /** Time in ms publishes wait after Redis lost data, while every instance raises the id counter. */
+  readonly redisRecoveryMs: number
   /** Processes serving the port (node:cluster); 1 runs no cluster. Default 1. */
   readonly workers: number
   /** Name of this instance in its self-metrics when several share one broker. Default: host name, port and worker. */

@@ -16,7 +16,9 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
       historyPoints: config.redisHistoryPoints,
       maxMetrics: config.maxMetrics,
       retentionMs: config.retentionMs,
-      onError: (err) => warn(err, 'Redis connection or read failed; retrying')
+      recoveryMs: config.redisRecoveryMs,
+      onError: (err) => warn(err, 'Redis connection or read failed; retrying'),
+      onDataLoss: (err) => warn(err, 'Redis lost acknowledged data; ids go on above every id delivered before')
     })
   }
   return DurableEventLog.open({

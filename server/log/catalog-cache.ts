@@ -46,6 +46,14 @@ export class CatalogCache {
     if (events.length > 0) this.#sorted = undefined
   }
 
+  /** Drops `metric` unless its newest point has an id above `upToId` (it came back since). */
+  forget (metric: string, upToId: EventId): void {
+    const entry = this.#entries.get(metric)
+    if (entry === undefined || entry.id > upToId) return
+    this.#entries.delete(metric)
+    this.#sorted = undefined
+  }
+
   /** Every metric, sorted by name; a copy the caller may keep. */
   list (): MetricSummary[] {
     this.#sorted ??= [...this.#entries.values()].sort(byName)

@@ -25,6 +25,8 @@ export interface BrokerState {
   /** `sqlite`: the embedded file; `redis`: Redis Streams; `primary`: the cluster primary's SQLite log, over IPC. */
   readonly kind: 'sqlite' | 'redis' | 'primary'
   readonly state: 'up' | 'down'
+  /** Present once Redis has lost acknowledged points: when that was seen, and the first id after it. */
+  readonly dataLoss?: { readonly detectedAt: string, readonly continuesFromId: EventId }
 }
 
 /**

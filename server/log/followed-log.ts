@@ -59,6 +59,11 @@ export abstract class FollowedLog {
     return this.#catalog.has(metric)
   }
 
+  /** Drops metrics the shared store no longer has, unless a point newer than `upToId` brought them back. */
+  protected forget (metrics: readonly string[], upToId: EventId): void {
+    for (const metric of metrics) this.#catalog.forget(metric, upToId)
+  }
+
   /** Hands new events (ascending ids, none followed before) to the catalog and to every listener. */
   protected deliver (events: StoredEvent[]): void {
     this.#latestId = Math.max(this.#latestId, events.at(-1)!.id)

@@ -1,13 +1,15 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../core/event.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import { toEvent, toJson, toSummary } from './catalog-cache.js'
 import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
 import { FollowedLog, type FollowStart } from './followed-log.js'
+import { checkGeneration, GENERATION_COMMAND, type Generation } from './redis-generation.js'
 import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, parseMembers, toBuckets } from './redis-history.js'
-import { APPEND_LUA, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
+import { PRUNE_COMMAND, pruneMetrics } from './redis-retention.js'
+import { APPEND_LUA, APPEND_METRIC_LIMIT, APPEND_OUT_OF_STEP, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from './sqlite-event-log.js'
-import { BrokerUnavailableError, MetricLimitError, StoreOpenError } from './store-errors.js'
+import { BrokerUnavailableError, MetricLimitError, RedisDataLossError, StoreOpenError } from './store-errors.js'
 
 /** Default stream length kept for resume (`XADD MAXLEN ~`): 1,000,000 entries. */
 export const DEFAULT_REDIS_MAXLEN = 1_000_000
@@ -17,6 +19,15 @@ export const DEFAULT_REDIS_HISTORY_POINTS = 20_000
 export const DEFAULT_KEY_PREFIX = 'pulseboard:'
 /** Default time a command may take before it fails, in ms: a publish answers 503 rather than hang. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2000
+/**
+ * Default time appends wait after Redis lost data, in ms: long enough for every other
+ * instance to reconnect (backoff up to 2 s) and check the generation (every second).
+ */
+export const DEFAULT_REDIS_RECOVERY_MS = 5000
+/** Default interval between two generation checks, in ms. */
+export const DEFAULT_GENERATION_CHECK_MS = 1000
+/** Default interval between two retention passes over the catalog, in ms. */
+export const DEFAULT_REDIS_PRUNE_INTERVAL_MS = 60_000
 
 export interface RedisEventLogOptions {
   /** `redis://[user:password@]host:port[/db]`. */
@@ -33,8 +44,16 @@ export interface RedisEventLogOptions {
   readonly retentionMs?: number
   /** Time in ms a command may take (default 2,000). */
   readonly commandTimeoutMs?: number
-  /** Called for connection errors and failed reads; both connections reconnect, and the loop reads again, on their own. */
+  /** Time in ms appends wait after Redis lost data, while every instance raises the id counter (default 5,000). */
+  readonly recoveryMs?: number
+  /** Interval in ms of the generation check that notices a loss nobody appends through (default 1,000). */
+  readonly generationCheckMs?: number
+  /** Interval in ms of the retention pass that drops metrics whose history is gone (default 60,000). */
+  readonly pruneIntervalMs?: number
+  /** Called for connection errors, failed reads and failed checks; connections reconnect, and the loop reads again, on their own. */
   readonly onError?: (err: unknown) => void
+  /** Called once for each loss of data this instance notices, with the id the stream continues from. */
+  readonly onDataLoss?: (err: RedisDataLossError) => void
   /** Clock for retention, ms since the epoch (default `Date.now`). */
   readonly now?: () => number
 }
@@ -52,6 +71,12 @@ export class RedisEventLog extends FollowedLog implements EventLog {
   readonly #loop: RedisReadLoop
   readonly #keys: RedisKeys
   readonly #options: RedisEventLogOptions
+  readonly #timers: NodeJS.Timeout[]
+  readonly #report: (err: unknown) => void
+  #generation: Generation
+  /** Until when (local clock) appends wait after a loss this instance saw, or until the first append goes through. */
+  #recoveringUntilMs = 0
+  #checking: Promise<void> | undefined
 
   /** Connects, loads ids and catalog, and starts the reading loop; rejects with StoreOpenError when Redis cannot be reached. */
   static async open (options: RedisEventLogOptions): Promise<RedisEventLog> {
@@ -60,9 +85,11 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     const reader = connect(options, { enableOfflineQueue: false, maxRetriesPerRequest: 0 })
     try {
       await Promise.all([writer.connect(), reader.connect()])
-      const [latest, last, counts, first] = await stateOf(writer, keys)
-      const catalog = Object.entries(last).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number(counts[metric])))
-      return new RedisEventLog({ writer, reader, keys }, { latestId: latest, oldestId: first ?? latest + 1, catalog }, options)
+      // Nothing seen yet, so nothing to raise the counter to: a new data set, or one joined as it is.
+      const generation = await checkGeneration(writer, keys, undefined, 0, recoveryMsOf(options), Date.now())
+      const state = await stateOf(writer, keys, true)
+      const start = { latestId: state.latestId, oldestId: Math.max(state.firstId ?? state.latestId + 1, generation.fromId), catalog: state.catalog }
+      return new RedisEventLog({ writer, reader, keys }, start, generation, options)
     } catch (err) {
       writer.disconnect()
       reader.disconnect()
@@ -70,18 +97,28 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     }
   }
 
-  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys }, start: FollowStart, options: RedisEventLogOptions) {
+  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys }, start: FollowStart, generation: Generation, options: RedisEventLogOptions) {
     super()
     this.load(start)
     this.#writer = parts.writer
     this.#keys = parts.keys
     this.#options = options
+    this.#generation = generation
+    this.#report = options.onError ?? ignore
+    // After a reconnect Redis may be another server (a failover) or an empty one: look at once.
+    this.#writer.on('ready', () => { this.#recheck() })
+    // Both passes skip a turn while the writer is reconnecting; its errors are reported already.
+    this.#timers = [
+      setInterval(() => { if (this.#writer.status === 'ready') this.#recheck() }, options.generationCheckMs ?? DEFAULT_GENERATION_CHECK_MS),
+      setInterval(() => { if (this.#writer.status === 'ready') this.#prune().catch(this.#report) }, options.pruneIntervalMs ?? DEFAULT_REDIS_PRUNE_INTERVAL_MS)
+    ]
+    for (const timer of this.#timers) timer.unref()
     this.#loop = new RedisReadLoop({
       redis: parts.reader,
       streamKey: parts.keys.stream,
       afterId: start.latestId,
       onEvents: (events) => this.deliver(events),
-      onError: options.onError ?? (() => {})
+      onError: this.#report
     })
   }
 
@@ -89,15 +126,21 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     if (points.length === 0) return []
     const { maxLen = DEFAULT_REDIS_MAXLEN, historyPoints = DEFAULT_REDIS_HISTORY_POINTS, retentionMs = DEFAULT_RETENTION_MS } = this.#options
     const maxMetrics = this.#options.maxMetrics ?? DEFAULT_MAX_METRICS
-    const args: Array<string | number> = [this.#keys.stream, this.#keys.counter, this.#keys.last, this.#keys.counts,
-      maxLen, maxMetrics, historyPoints, (this.#options.now ?? Date.now)() - retentionMs, this.#keys.history]
+    const args: Array<string | number> = [this.#keys.stream, this.#keys.counter, this.#keys.last, this.#keys.counts, this.#keys.generation, this.#keys.fence,
+      maxLen, maxMetrics, historyPoints, nowOf(this.#options) - retentionMs, this.#keys.history, this.#generation.token, this.latestId()]
     for (const point of points) {
       const { metric, value, ts, tags } = point
       // The script writes `{"id":N,` and this body after it.
       args.push(metric, ts, JSON.stringify(tags === undefined ? { metric, value, ts } : { metric, value, ts, tags }).slice(1))
     }
     const first = await this.#call(async () => await (this.#writer as Redis & { pbAppend: AppendCommand }).pbAppend(...args))
-    if (first === -1) throw new MetricLimitError(maxMetrics)
+    if (first === APPEND_METRIC_LIMIT) throw new MetricLimitError(maxMetrics)
+    if (first === APPEND_OUT_OF_STEP) {
+      this.#recheck()
+      throw new BrokerUnavailableError('Redis', new Error('it lost data; appends resume once every instance has raised the id counter'))
+    }
+    // An append that went through means the fence, if any, is down: no need to wait for the local estimate.
+    this.#recoveringUntilMs = 0
     this.appended(first + points.length - 1)
     return points.map((point, i) => toEvent(first + i, point))
   }
@@ -122,18 +165,53 @@ export class RedisEventLog extends FollowedLog implements EventLog {
   }
 
   async sync (): Promise<void> {
-    const [latest, , , first] = await this.#call(async () => await stateOf(this.#writer, this.#keys, false))
-    this.load({ latestId: latest, oldestId: first ?? Math.max(this.latestId(), latest) + 1 })
+    await this.#call(async () => await this.#check())
   }
 
   broker (): BrokerState {
-    return { kind: 'redis', state: this.#writer.status === 'ready' && this.#loop.healthy ? 'up' : 'down' }
+    const up = this.#writer.status === 'ready' && this.#loop.healthy && Date.now() >= this.#recoveringUntilMs
+    const { lostAtMs, fromId } = this.#generation
+    const state = up ? 'up' : 'down'
+    if (lostAtMs === undefined) return { kind: 'redis', state }
+    return { kind: 'redis', state, dataLoss: { detectedAt: new Date(lostAtMs).toISOString(), continuesFromId: fromId } }
   }
 
   async close (): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer)
     this.unfollowAll()
     await this.#loop.stop()
     this.#writer.disconnect()
+  }
+
+  /** Checks the generation in the background; a failure is reported, and the next check tries again. */
+  #recheck (): void {
+    this.#check().catch(this.#report)
+  }
+
+  /**
+   * Checks the generation (see redis-generation.ts), raising the counter after a loss,
+   * then brings ids up to date; after a loss, also the catalog, from what Redis still has.
+   * Concurrent callers share one check.
+   */
+  async #check (): Promise<void> {
+    this.#checking ??= (async () => {
+      const before = this.#generation
+      const generation = await checkGeneration(this.#writer, this.#keys, before, this.latestId(), recoveryMsOf(this.#options), Date.now())
+      const lost = generation.lostAtMs !== undefined && generation.lostAtMs !== before.lostAtMs
+      this.#generation = generation
+      if (lost) this.#recoveringUntilMs = Date.now() + recoveryMsOf(this.#options)
+      const state = await stateOf(this.#writer, this.#keys, lost)
+      this.load({ latestId: state.latestId, oldestId: Math.max(state.firstId ?? Math.max(this.latestId(), state.latestId) + 1, generation.fromId), catalog: state.catalog })
+      if (lost) this.#options.onDataLoss?.(new RedisDataLossError(generation.fromId))
+    })().finally(() => { this.#checking = undefined })
+    await this.#checking
+  }
+
+  /** Retention over the catalog: metrics whose history is gone leave it, here and in Redis. */
+  async #prune (): Promise<void> {
+    const cutoffMs = nowOf(this.#options) - (this.#options.retentionMs ?? DEFAULT_RETENTION_MS)
+    const metrics = this.catalog().map(({ metric }) => metric)
+    for (const gone of await pruneMetrics(this.#writer, this.#keys, metrics, cutoffMs)) this.forget(gone.metrics, gone.upToId)
   }
 
   /** Whether the metric exists: known here, or appended elsewhere and not yet followed. */
@@ -157,19 +235,28 @@ function connect (options: RedisEventLogOptions, extra: RedisOptions): Redis {
     // RESP2 keeps stream replies as plain nested arrays whatever the client's default protocol.
     protocol: 2,
     retryStrategy: backoffMs,
-    scripts: { pbAppend: { lua: APPEND_LUA, numberOfKeys: 4 } },
+    scripts: { pbAppend: { lua: APPEND_LUA, numberOfKeys: 6 }, ...GENERATION_COMMAND, ...PRUNE_COMMAND },
     ...extra
   })
   // Reconnection is ioredis's job; commands meanwhile fail (503, a read retried), so this only reports.
-  redis.on('error', options.onError ?? (() => {}))
+  redis.on('error', options.onError ?? ignore)
   return redis
 }
 
+interface StoreState {
+  /** Newest id given out. */
+  readonly latestId: EventId
+  /** Oldest id in the stream; undefined when it is empty. */
+  readonly firstId: EventId | undefined
+  /** The catalog, when asked for. */
+  readonly catalog: MetricSummary[] | undefined
+}
+
 /**
- * Newest id, newest event per metric, count per metric and oldest retained id, read
- * in one MULTI so they agree; the catalog hashes are skipped when `withCatalog` is false.
+ * Newest id, oldest retained id and, when `withCatalog`, the catalog hashes,
+ * read in one MULTI so they agree.
  */
-async function stateOf (redis: Redis, keys: RedisKeys, withCatalog = true): Promise<[EventId, Record<string, string>, Record<string, string>, EventId | undefined]> {
+async function stateOf (redis: Redis, keys: RedisKeys, withCatalog: boolean): Promise<StoreState> {
   const multi = redis.multi().get(keys.counter).xrange(keys.stream, '-', '+', 'COUNT', 1)
   if (withCatalog) multi.hgetall(keys.last).hgetall(keys.counts)
   /* c8 ignore next: EXEC answers null only for a transaction under WATCH, which this is not */
@@ -179,8 +266,21 @@ async function stateOf (redis: Redis, keys: RedisKeys, withCatalog = true): Prom
     return value
   })
   const firstEntry = (first as StreamEntry[])[0]
-  return [Number(latest ?? 0), (last ?? {}) as Record<string, string>, (counts ?? {}) as Record<string, string>,
-    firstEntry === undefined ? undefined : Number(firstEntry[0].split('-')[0])]
+  const catalog = withCatalog
+    ? Object.entries(last as Record<string, string>).map(([metric, json]) => toSummary(JSON.parse(json) as StoredEvent, Number((counts as Record<string, string>)[metric])))
+    : undefined
+  return { latestId: Number(latest ?? 0), firstId: firstEntry === undefined ? undefined : Number(firstEntry[0].split('-')[0]), catalog }
+}
+
+/** The default of `onError`: what it reports is retried anyway, and a caller that passes none asked not to hear of it. */
+function ignore (): void {}
+
+function recoveryMsOf (options: RedisEventLogOptions): number {
+  return options.recoveryMs ?? DEFAULT_REDIS_RECOVERY_MS
+}
+
+function nowOf (options: RedisEventLogOptions): number {
+  return (options.now ?? Date.now)()
 }
 
 /** The URL without its password, for messages. */

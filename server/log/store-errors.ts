@@ -59,6 +59,19 @@ export class BrokerUnavailableError extends Error {
   }
 }
 
+/** Redis lost points it had acknowledged; ids go on from `continuesFromId`, above every id delivered before. */
+export class RedisDataLossError extends Error {
+  readonly code = 'PB_STORE_DATA_LOST'
+  /** First id the stream can continue with; resuming from below `continuesFromId - 1` earns `event: reset`. */
+  readonly continuesFromId: number
+
+  constructor (continuesFromId: number) {
+    super(`Redis lost acknowledged data; the stream continues from id ${continuesFromId}`)
+    this.name = 'RedisDataLossError'
+    this.continuesFromId = continuesFromId
+  }
+}
+
 /** A store error raised in another process (the cluster primary), with its code kept so it maps to the same answer. */
 export class RemoteStoreError extends Error {
   readonly code: string | undefined

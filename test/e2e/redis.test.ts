@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ApiError, MetricCatalog, PublishAck, StoredEvent } from '../../server/core/event.js'
+import type { ApiError, MetricCatalog, PublishAck, ResetNotice, StoredEvent } from '../../server/core/event.js'
 import type { PulseboardApp } from '../../server/app.js'
 import type { Health } from '../../server/routes/health.js'
 import { post, startTestServer } from '../helpers/app.js'
@@ -10,7 +10,8 @@ import { waitFor } from '../helpers/wait-for.js'
 interface Instance { app: PulseboardApp, url: string }
 
 async function startInstance (t: { teardown: (fn: () => unknown) => void }, redisUrl: string): Promise<Instance> {
-  return await startTestServer(t, { broker: 'redis', redisUrl, heartbeatMs: 1000 })
+  // The shortest recovery window allowed, so the test waits as little as a user could configure.
+  return await startTestServer(t, { broker: 'redis', redisUrl, heartbeatMs: 1000, redisRecoveryMs: 2000 })
 }
 
 async function getJson<T> (url: string): Promise<T> {
@@ -123,5 +124,71 @@ t.test('a Redis crash while publishing: 503s, no acknowledged point lost, every 
     t.ok(ids.every((id, k) => k === 0 || id > ids[k - 1]!), `subscriber ${i}: ids strictly increasing (each once, in order)`)
     const seen = new Set(ids)
     t.same(acked.filter((id) => !seen.has(id)), [], `subscriber ${i}: every acknowledged id arrived`)
+  }
+})
+
+t.test('Redis restarted empty mid-publish: ids go on above every delivered id, later points reach both instances once, in order', async (t) => {
+  const redis = await startRedis(t, { persist: false })
+  if (redis === undefined) return
+  const instances = [await startInstance(t, redis.url), await startInstance(t, redis.url)]
+  t.equal((await post(instances[0]!.url, [point('gone', 1)])).status, 202, 'a metric that only exists before the loss')
+  const streams = await Promise.all(instances.map(async ({ url }) => collect(await subscribe(url))))
+  const acked: number[] = []
+  const phase = { restarted: false, ackedAfterRestart: [] as number[] }
+  const load = { running: true }
+  const publishing = (async () => {
+    // Alternating instances, so at the kill each may have appended an id the other has not read yet.
+    for (let n = 0; load.running; n++) {
+      const restarted = phase.restarted
+      const { status, body } = await post(instances[n % 2]!.url, [point('load', n)])
+      if (status !== 202) continue
+      acked.push((body as PublishAck).firstId)
+      if (restarted) phase.ackedAfterRestart.push((body as PublishAck).firstId)
+    }
+  })()
+
+  await waitFor(() => acked.length >= 30, 10_000, '30 acknowledged publishes')
+  const ackedBeforeKill = acked.length
+  await redis.kill()
+  const lastBeforeKill = acked.at(-1)!
+  await redis.restart()
+  phase.restarted = true
+  await waitFor(() => phase.ackedAfterRestart.length >= 30, 30_000, '30 acknowledged publishes after the restart')
+  load.running = false
+  await publishing
+
+  const healths = await Promise.all(instances.map(async ({ url }) => await getJson<Health>(`${url}/healthz`)))
+  const continuesFromId = healths[0]!.broker.dataLoss?.continuesFromId ?? 0
+  t.ok(continuesFromId > lastBeforeKill, `the stream continues (from ${continuesFromId}) above the last id acknowledged before the loss (${lastBeforeKill})`)
+  for (const health of healths) {
+    t.match(health, { status: 'ok', broker: { kind: 'redis', state: 'up', dataLoss: { continuesFromId, detectedAt: String } } }, '/healthz says Redis lost data, and where ids go on')
+  }
+  t.ok(acked.every((id, k) => k === 0 || id > acked[k - 1]!), 'acknowledged ids only grow: none reused')
+  t.ok(phase.ackedAfterRestart.every((id) => id >= continuesFromId), 'every id acknowledged after the restart is past the loss')
+  const last = acked.at(-1)!
+  await waitFor(() => streams.every((frames) => metricIds(frames).at(-1) === last), 10_000, 'both subscribers to reach the last acknowledged id')
+  for (const [i, frames] of streams.entries()) {
+    const ids = metricIds(frames)
+    t.ok(ids.every((id, k) => k === 0 || id > ids[k - 1]!), `subscriber ${i}: ids strictly increasing (each once, in order)`)
+    const seen = new Set(ids)
+    t.same(acked.slice(ackedBeforeKill).filter((id) => id >= continuesFromId && !seen.has(id)), [], `subscriber ${i}: every point acknowledged after the recovery arrived`)
+  }
+
+  // A client that had read an id Redis then lost is told so, then gets what came after the loss.
+  const resumed = await SseReader.open(`${instances[1]!.url}/api/stream`, { 'last-event-id': String(lastBeforeKill - 1) })
+  t.teardown(() => resumed.close())
+  await resumed.next()
+  const reset = await resumed.nextEvent()
+  t.equal(reset.event, 'reset', 'a resume from the lost range gets event: reset')
+  t.same(JSON.parse(reset.data) as ResetNotice, { requestedId: lastBeforeKill - 1, oldestId: continuesFromId })
+  t.equal((await resumed.metrics(1))[0]?.id, continuesFromId, 'then the points from the first id after the loss')
+
+  // The catalog and history show what Redis still has.
+  for (const { url } of instances) {
+    const catalog = await getJson<MetricCatalog>(`${url}/api/metrics`)
+    const history = await getJson<{ points: StoredEvent[] }>(`${url}/api/metrics/load/history?raw=1&limit=10000`)
+    t.same(catalog.metrics.map((m) => [m.metric, m.count]), [['load', history.points.length]], 'only the metric Redis still has, counted as Redis counts it')
+    t.ok(history.points.every((e) => e.id >= continuesFromId), 'history holds no point from before the loss')
+    t.equal((await fetch(`${url}/api/metrics/gone/history`)).status, 404, 'a metric Redis lost is unknown')
   }
 })

@@ -14,13 +14,13 @@ interface RedisTest {
   plan: (n: number, comment?: string) => void
 }
 
-/** A redis-server of the test's own, persisting every write (AOF, fsync always) to a temp dir. */
+/** A redis-server of the test's own, persisting every write (AOF, fsync always) to a temp dir unless asked not to. */
 export interface RedisServer {
   readonly port: number
   readonly url: string
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill: () => Promise<void>
-  /** Starts it again on the same port and dir, so it reloads what it had acknowledged. */
+  /** Starts it again on the same port and dir, so it reloads what it had acknowledged (or comes back empty without persistence). */
   restart: () => Promise<void>
 }
 
@@ -45,11 +45,11 @@ function randomPort (): number {
 }
 
 /** Spawns redis-server on a random port, drawing another when the port is taken. */
-async function spawnOnFreePort (dir: string): Promise<{ child: ChildProcess, port: number }> {
+async function spawnOnFreePort (dir: string, persist: boolean): Promise<{ child: ChildProcess, port: number }> {
   for (let attempt = 1; ; attempt++) {
     const port = randomPort()
     try {
-      return { child: await spawnRedis(port, dir), port }
+      return { child: await spawnRedis(port, dir, persist), port }
     } catch (err) {
       if (!(err instanceof PortInUseError) || attempt === PORT_ATTEMPTS) throw err
     }
@@ -57,9 +57,10 @@ async function spawnOnFreePort (dir: string): Promise<{ child: ChildProcess, por
 }
 
 /** Spawns redis-server and resolves once it accepts connections. */
-async function spawnRedis (port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(REDIS_SERVER_PATH, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes',
-    '--appendfsync', 'always', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function spawnRedis (port: number, dir: string, persist: boolean): Promise<ChildProcess> {
+  const durability = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']
+  const child = spawn(REDIS_SERVER_PATH, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...durability,
+    '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${READY_TIMEOUT_MS} ms:\n${output}`)), READY_TIMEOUT_MS)
@@ -88,8 +89,9 @@ async function killChild (child: ChildProcess): Promise<void> {
  * Starts redis-server on a free port (restarts keep it), killed when the test ends. Without
  * redis-server: fails when `CI=true` (Redis tests must run there), otherwise
  * plans zero assertions, which marks the test skipped, and returns undefined.
+ * With `persist: false` it keeps nothing on disk, so a restart brings it back empty.
  */
-export async function startRedis (t: RedisTest): Promise<RedisServer | undefined> {
+export async function startRedis (t: RedisTest, { persist = true }: { persist?: boolean } = {}): Promise<RedisServer | undefined> {
   if (!existsSync(REDIS_SERVER_PATH)) {
     const reason = `no redis-server at ${REDIS_SERVER_PATH}`
     if (process.env['CI'] === 'true') throw new Error(`${reason}: Redis tests must run in CI; install redis-server`)
@@ -97,7 +99,7 @@ export async function startRedis (t: RedisTest): Promise<RedisServer | undefined
     return undefined
   }
   const dir = tempDir(t)
-  const started = await spawnOnFreePort(dir)
+  const started = await spawnOnFreePort(dir, persist)
   const port = started.port
   let child = started.child
   t.teardown(async () => await killChild(child))
@@ -105,6 +107,6 @@ export async function startRedis (t: RedisTest): Promise<RedisServer | undefined
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: async () => await killChild(child),
-    restart: async () => { child = await spawnRedis(port, dir) }
+    restart: async () => { child = await spawnRedis(port, dir, persist) }
   }
 }

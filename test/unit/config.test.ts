@@ -43,6 +43,7 @@ t.test('defaults', async (t) => {
     broker: 'sqlite',
     redisMaxLen: 1000000,
     redisHistoryPoints: 20000,
+    redisRecoveryMs: 5000,
     workers: 1,
     allowedHosts: [],
     allowAnonymousPublish: false
@@ -87,6 +88,7 @@ t.test('reads every setting from the environment', async (t) => {
     REDIS_URL: 'redis://10.0.0.5:6379/2',
     REDIS_MAXLEN: '5000',
     REDIS_HISTORY_POINTS: '100',
+    REDIS_RECOVERY_MS: '3000',
     WORKERS: '4',
     INSTANCE_ID: 'eu-1',
     UNRELATED: 'ignored'
@@ -124,6 +126,7 @@ t.test('reads every setting from the environment', async (t) => {
     redisUrl: 'redis://10.0.0.5:6379/2',
     redisMaxLen: 5000,
     redisHistoryPoints: 100,
+    redisRecoveryMs: 3000,
     workers: 4,
     instanceId: 'eu-1',
     allowedHosts: ['pulse.example.com', '.corp.example'],

@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import type { MetricSummary, StoredEvent } from '../../../server/core/event.js'
 import { RedisEventLog, type RedisEventLogOptions } from '../../../server/log/redis-event-log.js'
 import { startRedis, type RedisServer } from '../../helpers/redis-server.js'
-import { ids, parse, point, text } from '../../helpers/sqlite-log.js'
+import { ids, parse, point, range, text } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
 let prefixes = 0
@@ -103,6 +103,76 @@ t.test('RedisEventLog', async (t) => {
     const opened = RedisEventLog.open({ url: redis.url, keyPrefix: 'foreign:' })
     opened.then(async (log) => await log.close(), () => {}).catch(() => {}) // closed if it wrongly opened
     await t.rejects(opened, { code: 'PB_STORE_OPEN' }, 'a prefix whose counter key is a hash')
+  })
+
+  t.test('after FLUSHALL: one data-loss report, appends held back for the recovery window, then ids go on above the old ones', async (t) => {
+    const losses: number[] = []
+    const log = await openLog(t, redis, { generationCheckMs: 20, recoveryMs: 3000, onDataLoss: (err) => losses.push(err.continuesFromId) })
+    const followed: number[] = []
+    log.follow((events) => followed.push(...ids(events)))
+    await log.append([point('old', 1), point('old', 2), point('old', 3)])
+    await waitFor(() => followed.length === 3, 5000, 'the read loop')
+    t.equal(log.broker().dataLoss, undefined, 'no loss reported before one happens')
+    const client = new Redis(redis.url)
+    t.teardown(() => client.disconnect())
+    await client.flushall()
+    await waitFor(() => losses.length > 0, 5000, 'the periodic check to see the loss')
+    t.same(losses, [4], 'reported once, with the id the stream continues from')
+    t.match(log.broker(), { kind: 'redis', state: 'down', dataLoss: { continuesFromId: 4, detectedAt: String } }, 'down while appends wait')
+    await t.rejects(log.append([point('new', 1)]), { code: 'PB_STORE_UNAVAILABLE' }, 'appends wait for every instance to raise the counter')
+    t.same(log.catalog(), [], 'the catalog is what Redis still has')
+    t.equal(log.oldestId(), 4, 'nothing before the loss can be replayed')
+    let stored: StoredEvent[] = []
+    await waitFor(async () => {
+      stored = await log.append([point('new', 1)]).catch(() => [])
+      return stored.length > 0
+    }, 10_000, 'appends to go through again')
+    t.same(ids(stored), [4], 'the next id, not 1 again')
+    await waitFor(() => followed.length === 4, 5000, 'the read loop to follow it')
+    t.same(followed, [1, 2, 3, 4], 'the read loop goes on past the loss, each id once')
+    t.same(log.catalog().map((m) => [m.metric, m.count]), [['new', 1]])
+    t.equal(log.broker().state, 'up')
+    t.same(losses, [4], 'still one report')
+  })
+
+  t.test('a counter below an id already delivered (a replica that lagged) is caught by the next append', async (t) => {
+    const losses: number[] = []
+    const log = await openLog(t, redis, { generationCheckMs: 60_000, recoveryMs: 500, onDataLoss: (err) => losses.push(err.continuesFromId) })
+    await log.append(Array.from({ length: 10 }, (_, i) => point('m', i)))
+    const client = new Redis(redis.url)
+    t.teardown(() => client.disconnect())
+    // What a replica that had seen only the first 3 ids holds: the generation, but an older counter and stream.
+    await client.set(`t${prefixes}:id`, 3)
+    await client.xtrim(`t${prefixes}:stream`, 'MAXLEN', 3)
+    await client.xdel(`t${prefixes}:stream`, ...range(4, 10).map((id) => `${id}-0`))
+    await t.rejects(log.append([point('m', 10)]), { code: 'PB_STORE_UNAVAILABLE' })
+    await waitFor(() => losses.length > 0, 5000, 'the check the refused append started')
+    t.same(losses, [11])
+    let stored: StoredEvent[] = []
+    await waitFor(async () => {
+      stored = await log.append([point('m', 10)]).catch(() => [])
+      return stored.length > 0
+    }, 10_000, 'appends to go through again')
+    t.same(ids(stored), [11], 'no id handed out twice')
+    await log.sync()
+    t.equal(log.oldestId(), 11, 'a resume from before the loss gets a reset, though the stream still holds ids 1 to 3')
+  })
+
+  t.test('retention drops metrics whose history is gone, from the catalog here, elsewhere and in MAX_METRICS', async (t) => {
+    let now = 100_000
+    const options = { retentionMs: 5000, maxMetrics: 2, pruneIntervalMs: 20, now: () => now }
+    const log = await openLog(t, redis, options)
+    const other = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${prefixes}:`, ...options })
+    t.teardown(async () => await other.close())
+    await log.append([point('stale', 1, 96_000), point('live', 1, 99_000)])
+    await waitFor(() => other.catalog().length === 2, 5000, 'the other instance to follow')
+    await t.rejects(log.append([point('third', 1, 100_000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'two metrics: the limit')
+    now = 102_000
+    await waitFor(() => log.catalog().length === 1 && other.catalog().length === 1, 5000, 'a retention pass on each instance')
+    t.same(log.catalog().map((m) => m.metric), ['live'])
+    t.same(other.catalog().map((m) => m.metric), ['live'])
+    t.equal(await log.history('stale', { fromMs: 0, toMs: 1e6, limit: 10 }), undefined, 'unknown now')
+    t.same(ids(await log.append([point('third', 1, 102_000)])), [3], 'the freed place takes a new metric')
   })
 
   // Last: it stops the server.
