@@ -5,6 +5,13 @@ import { IpcLogHost } from './log/ipc-log-host.js'
 import type { IpcChannel } from './log/ipc-protocol.js'
 import { openLog } from './open-log.js'
 
+/**
+ * The variable that tells a worker its slot, 1 to N. A worker that replaces a dead one
+ * takes its slot, so names derived from it (self-metrics) stay the same across restarts,
+ * where `cluster.worker.id` would give each replacement a new one.
+ */
+export const WORKER_SLOT_ENV = 'PULSEBOARD_WORKER_SLOT'
+
 export interface PrimaryOptions {
   /** Gets the failures the primary recovers from (a worker that died is replaced). */
   readonly warn: (err: unknown, message: string) => void
@@ -26,7 +33,7 @@ function channelTo (worker: Worker): IpcChannel {
  * The primary of `--workers N`: forks N workers that share the port. With the
  * embedded broker it also owns the SQLite log (the only process that opens
  * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
- * talks to Redis itself. A worker that dies after it listened is replaced.
+ * talks to Redis itself. A worker that dies after it listened is replaced, in its slot.
  * Resolves with a function that stops the workers (SIGTERM, so each closes
  * its streams gracefully), then the log.
  */
@@ -37,8 +44,8 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
   const host = log === undefined ? undefined : new IpcLogHost(log)
   let stopping = false
 
-  const fork = (): void => {
-    const worker = cluster.fork()
+  const fork = (slot: number): void => {
+    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) })
     host?.attach(channelTo(worker))
     let listening = false
     worker.once('listening', () => { listening = true })
@@ -50,10 +57,10 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
         return
       }
       options.warn(err, 'replacing a worker')
-      fork()
+      fork(slot)
     })
   }
-  for (let i = 0; i < config.workers; i++) fork()
+  for (let slot = 1; slot <= config.workers; slot++) fork(slot)
 
   return async () => {
     stopping = true
