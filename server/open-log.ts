@@ -15,6 +15,7 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
       maxLen: config.redisMaxLen,
       historyPoints: config.redisHistoryPoints,
       maxMetrics: config.maxMetrics,
+      maxHistoryPoints: config.maxHistoryPoints,
       retentionMs: config.retentionMs,
       onError: (err) => warn(err, 'Redis connection or read failed; retrying')
     })
@@ -25,6 +26,8 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
     windowBytes: config.windowBytes,
     maxMetrics: config.maxMetrics,
     maxPoints: config.maxPoints,
+    maxHistoryPoints: config.maxHistoryPoints,
+    maxQueuedReads: config.maxQueuedReads,
     retentionMs: config.retentionMs,
     onPruneError: (err) => warn(err, 'retention pass failed')
   })

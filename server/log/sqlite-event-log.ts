@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import { byName, toEvent, toJson, toSummary } from './catalog-cache.js'
-import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
@@ -42,6 +42,8 @@ export interface SqliteEventLogOptions {
   readonly pruneBatchSize?: number
   /** Time in ms one `prune()` call may spend deleting, at least one batch (default 5). */
   readonly pruneBudgetMs?: number
+  /** Points one bucketed history request reads at most, newest first (default 200,000); older buckets are left out. */
+  readonly maxHistoryPoints?: number
   /** Clock for retention, ms since the epoch (default `Date.now`). */
   readonly now?: () => number
 }
@@ -71,6 +73,7 @@ export class SqliteEventLog implements EventLog {
   readonly #retentionMs: number
   readonly #pruneBatchSize: number
   readonly #pruneBudgetMs: number
+  readonly #maxHistoryPoints: number
   readonly #now: () => number
   readonly #insert: Database.Statement<[number, string, number, number, string | null]>
   readonly #upsert: Database.Statement<[string, number, number, number, number, string | null]>
@@ -120,6 +123,7 @@ export class SqliteEventLog implements EventLog {
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS
     this.#pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE
     this.#pruneBudgetMs = options.pruneBudgetMs ?? DEFAULT_PRUNE_BUDGET_MS
+    this.#maxHistoryPoints = options.maxHistoryPoints ?? DEFAULT_MAX_HISTORY_POINTS
     this.#now = options.now ?? Date.now
     this.#insert = db.prepare(SQL.insertEvent)
     this.#upsert = db.prepare(SQL.upsertMetric)
@@ -205,7 +209,7 @@ export class SqliteEventLog implements EventLog {
 
   async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
     if (!this.#catalog.has(metric)) return undefined
-    return toJson(this.#read({ op: 'buckets', metric, ...query }))
+    return toJson(this.#read({ op: 'buckets', metric, ...query, maxPoints: this.#maxHistoryPoints }))
   }
 
   /** Whether the catalog holds this metric. */

@@ -1,10 +1,10 @@
 import t, { type Test } from 'tap'
 import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
 import {
-  DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
+  DEFAULT_MAX_QUEUED_READS, DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
 } from '../../../server/log/durable-event-log.js'
 import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import { StoreWriteError } from '../../../server/log/store-errors.js'
+import { ReadQueueFullError, StoreWriteError } from '../../../server/log/store-errors.js'
 import { ids, range, text } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
@@ -102,6 +102,30 @@ t.test('history and buckets are read by the pool and match the store', async (t)
     { t: 1000, min: 0, max: 9, avg: 4.5, first: 0, last: 9, count: 10 },
     { t: 1010, min: 10, max: 99, avg: 244 / 11, first: 10, last: 19, count: 11 }
   ])
+})
+
+t.test('buckets read at most maxHistoryPoints, in the pool as in the store', async (t) => {
+  const log = open(t, { maxHistoryPoints: 15 })
+  await log.append(points(40)) // ts 1000..1039
+  const query = { fromMs: 1000, toMs: 1039, bucketMs: 10 }
+  const buckets = JSON.parse(text(await log.buckets('m', query))!) as Array<{ t: number, count: number }>
+  t.same(buckets.map((b) => [b.t, b.count]), [[1030, 10]], 'ts 1025..1039 read: only bucket 1030 is whole')
+  t.equal(text(await log.buckets('m', query)), text(await log.store.buckets('m', query)))
+})
+
+t.test('history past maxQueuedReads reads waiting is refused with ReadQueueFullError; replays are not', async (t) => {
+  t.equal(DEFAULT_MAX_QUEUED_READS, 64)
+  const log = open(t, { windowSize: 100, maxQueuedReads: 2 })
+  await log.append(points(500))
+  const query = { fromMs: 0, toMs: 1e15, bucketMs: 10 }
+  // Each call queues its read before it returns, so the third finds two waiting.
+  const waiting = [log.buckets('m', query), log.history('m', { ...query, limit: 10 })]
+  await t.rejects(log.buckets('m', query), { name: 'ReadQueueFullError', code: 'PB_STORE_BUSY', message: '2 history reads are already waiting' })
+  await t.rejects(log.history('m', { ...query, limit: 10 }), ReadQueueFullError)
+  const replay = log.readAfter(0, 10)
+  await Promise.all(waiting)
+  t.same(ids(await replay), range(1, 10), 'a replay older than the window still went to the pool')
+  t.ok(await log.buckets('m', query), 'once they are answered, history is read again')
 })
 
 t.test('an unknown metric gives undefined without a read', async (t) => {
