@@ -40,7 +40,9 @@ function channelTo (worker: Worker): IpcChannel {
 export async function startPrimary (config: Config, options: PrimaryOptions): Promise<() => Promise<void>> {
   // Structured clone over IPC: history and replays cross as bytes, not as JSON arrays of numbers.
   cluster.setupPrimary({ serialization: 'advanced' })
-  const log = config.broker === 'sqlite' ? await openLog(config, options.warn) : undefined
+  // Workers keep their own copy of the catalog: tell them what retention removes from it
+  // (the first retention pass runs a timer's interval after `host` below is set).
+  const log = config.broker === 'sqlite' ? await openLog(config, options.warn, (metrics) => host?.forget(metrics)) : undefined
   const host = log === undefined ? undefined : new IpcLogHost(log)
   let stopping = false
 

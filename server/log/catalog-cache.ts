@@ -46,6 +46,12 @@ export class CatalogCache {
     if (events.length > 0) this.#sorted = undefined
   }
 
+  /** Removes metrics that the shared store no longer holds. */
+  forget (metrics: readonly string[]): void {
+    for (const metric of metrics) this.#entries.delete(metric)
+    this.#sorted = undefined
+  }
+
   /** Every metric, sorted by name; a copy the caller may keep. */
   list (): MetricSummary[] {
     this.#sorted ??= [...this.#entries.values()].sort(byName)

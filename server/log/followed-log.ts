@@ -59,6 +59,11 @@ export abstract class FollowedLog {
     return this.#catalog.has(metric)
   }
 
+  /** The shared store's retention removed these metrics from its catalog. */
+  protected forget (metrics: readonly string[]): void {
+    this.#catalog.forget(metrics)
+  }
+
   /** Hands new events (ascending ids, none followed before) to the catalog and to every listener. */
   protected deliver (events: StoredEvent[]): void {
     this.#latestId = Math.max(this.#latestId, events.at(-1)!.id)

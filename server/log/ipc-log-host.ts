@@ -46,6 +46,12 @@ export class IpcLogHost {
     }
   }
 
+  /** Tells every worker that retention removed these metrics from the catalog. */
+  forget (metrics: readonly string[]): void {
+    const message: LogMessage = { pb: 'forget', metrics }
+    for (const channel of this.#channels) this.#send(channel, message)
+  }
+
   /**
    * Sends a committed batch to every worker. Batches go out in id order because the
    * log settles the appends of a group commit in id order, and each settles into

@@ -44,6 +44,8 @@ export interface SqliteEventLogOptions {
   readonly pruneBudgetMs?: number
   /** Points one bucketed history request reads at most, newest first (default 200,000); older buckets are left out. */
   readonly maxHistoryPoints?: number
+  /** Called with the metrics a `prune()` removed from the catalog, once it has committed. */
+  readonly onForget?: (metrics: readonly string[]) => void
   /** Clock for retention, ms since the epoch (default `Date.now`). */
   readonly now?: () => number
 }
@@ -75,6 +77,7 @@ export class SqliteEventLog implements EventLog {
   readonly #pruneBudgetMs: number
   readonly #maxHistoryPoints: number
   readonly #now: () => number
+  readonly #onForget: (metrics: readonly string[]) => void
   readonly #insert: Database.Statement<[number, string, number, number, string | null]>
   readonly #upsert: Database.Statement<[string, number, number, number, number, string | null]>
   readonly #read: <R extends ReadRequest>(request: R) => ReadResults[R['op']]
@@ -125,6 +128,7 @@ export class SqliteEventLog implements EventLog {
     this.#pruneBudgetMs = options.pruneBudgetMs ?? DEFAULT_PRUNE_BUDGET_MS
     this.#maxHistoryPoints = options.maxHistoryPoints ?? DEFAULT_MAX_HISTORY_POINTS
     this.#now = options.now ?? Date.now
+    this.#onForget = options.onForget ?? (() => {})
     this.#insert = db.prepare(SQL.insertEvent)
     this.#upsert = db.prepare(SQL.upsertMetric)
     this.#read = prepareReads(db)
@@ -151,8 +155,10 @@ export class SqliteEventLog implements EventLog {
         const nowMs = performance.now()
         if (nowMs - startedMs + (nowMs - batchStartedMs) > this.#pruneBudgetMs) break
       }
-      // A metric with no point left leaves the catalog, so names that only ever held junk do not fill it for good.
-      const emptied = [...touched].filter((metric) => this.#hasPoints.get(metric) === undefined)
+      // A metric with no point left leaves the catalog, so names that only ever held junk do not fill it for
+      // good; one that a queued append names stays, as it is about to get a point.
+      const queued = new Set(this.#queue.flatMap(({ points }) => points.map((point) => point.metric)))
+      const emptied = [...touched].filter((metric) => !queued.has(metric) && this.#hasPoints.get(metric) === undefined)
       for (const metric of emptied) this.#deleteMetric.run(metric)
       return { deleted, emptied }
     })
@@ -228,16 +234,17 @@ export class SqliteEventLog implements EventLog {
    * `retentionMs`, wherever it sits among the ids; a metric left with no point leaves the
    * catalog. Starts no batch that, at the pace of the previous one, would end past
    * `pruneBudgetMs`, so a timer can call it without stalling the process (the commit comes
-   * on top); returns the number deleted. Commits the appends queued so far first, so a
-   * metric they name is not dropped under them. Throws what SQLite throws (e.g.
+   * on top); returns the number deleted and hands the metrics it removed to `onForget`.
+   * A metric that queued appends name is kept. Throws what SQLite throws (e.g.
    * `SQLITE_IOERR`), having deleted nothing.
    */
   prune (): number {
-    if (this.#queue.length > 0) this.#flush()
     const { deleted, emptied } = this.#prune(performance.now())
     this.#oldestId = this.#firstId.get()!.id ?? this.#latestId + 1
+    if (emptied.length === 0) return deleted
     for (const metric of emptied) this.#catalog.delete(metric)
-    if (emptied.length > 0) this.#sorted = undefined
+    this.#sorted = undefined
+    this.#onForget(emptied)
     return deleted
   }
 

@@ -55,16 +55,21 @@ t.test('a metric whose points are all gone leaves the catalog and frees its plac
   t.same(reopened.catalog(), [], 'the catalog on disk lost them as well')
 })
 
-t.test('prune commits queued appends first, so a metric they name stays in the catalog', async (t) => {
+t.test('prune keeps in the catalog a metric that queued appends name, and tells onForget what it removed', async (t) => {
   let nowMs = 1000
-  const log = open(t, { maxMetrics: 1, retentionMs: 100, now: () => nowMs })
-  await log.append([point('m', 1, 1000)])
+  const forgotten: string[][] = []
+  const log = open(t, { maxMetrics: 2, retentionMs: 100, now: () => nowMs, onForget: (metrics) => forgotten.push([...metrics]) })
+  await log.append([point('m', 1, 1000), point('gone', 1, 1000)])
   nowMs = 2000
   const queued = log.append([point('m', 2, 2000)])
-  t.equal(log.prune(), 1)
-  t.same(ids(await queued), [2])
+  t.equal(log.prune(), 2)
+  t.same(forgotten, [['gone']], 'only the metric no append is about to fill')
+  t.same(ids(await queued), [3])
   t.same(log.catalog().map((m) => [m.metric, m.count]), [['m', 2]])
-  await t.rejects(log.append([point('other', 3, 2000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the cap still counts it')
+  t.same(ids(await log.append([point('other', 3, 2000)])), [4], 'the place of the removed one is free')
+  await t.rejects(log.append([point('third', 4, 2000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the cap still counts the kept one')
+  t.equal(log.prune(), 0)
+  t.same(forgotten, [['gone']], 'a pass that removes none says nothing')
 })
 
 t.test('prune by count keeps exactly the newest maxPoints', async (t) => {
