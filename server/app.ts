@@ -7,7 +7,7 @@ import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
 import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
-import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
+import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, OverloadedError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
 import type { BrokerState, EventLog } from './log/event-log.js'
 import { openLog } from './open-log.js'
@@ -64,6 +64,7 @@ const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
   PB_STORE_READ: BackendUnavailableError,
   PB_STORE_UNAVAILABLE: BackendUnavailableError,
   PB_STORE_METRIC_LIMIT: MetricLimitError,
+  PB_STORE_BUSY: OverloadedError,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
   FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
   FST_ERR_CTP_EMPTY_JSON_BODY: MalformedBodyError,

@@ -5,6 +5,13 @@ import { IpcLogHost } from './log/ipc-log-host.js'
 import type { IpcChannel } from './log/ipc-protocol.js'
 import { openLog } from './open-log.js'
 
+/**
+ * The variable that tells a worker its slot, 1 to N. A worker that replaces a dead one
+ * takes its slot, so names derived from it (self-metrics) stay the same across restarts,
+ * where `cluster.worker.id` would give each replacement a new one.
+ */
+export const WORKER_SLOT_ENV = 'PULSEBOARD_WORKER_SLOT'
+
 export interface PrimaryOptions {
   /** Gets the failures the primary recovers from (a worker that died is replaced). */
   readonly warn: (err: unknown, message: string) => void
@@ -26,19 +33,21 @@ function channelTo (worker: Worker): IpcChannel {
  * The primary of `--workers N`: forks N workers that share the port. With the
  * embedded broker it also owns the SQLite log (the only process that opens
  * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
- * talks to Redis itself. A worker that dies after it listened is replaced.
+ * talks to Redis itself. A worker that dies after it listened is replaced, in its slot.
  * Resolves with a function that stops the workers (SIGTERM, so each closes
  * its streams gracefully), then the log.
  */
 export async function startPrimary (config: Config, options: PrimaryOptions): Promise<() => Promise<void>> {
   // Structured clone over IPC: history and replays cross as bytes, not as JSON arrays of numbers.
   cluster.setupPrimary({ serialization: 'advanced' })
-  const log = config.broker === 'sqlite' ? await openLog(config, options.warn) : undefined
+  // Workers keep their own copy of the catalog: tell them what retention removes from it
+  // (the first retention pass runs a timer's interval after `host` below is set).
+  const log = config.broker === 'sqlite' ? await openLog(config, options.warn, (metrics) => host?.forget(metrics, log?.latestId() ?? 0)) : undefined
   const host = log === undefined ? undefined : new IpcLogHost(log)
   let stopping = false
 
-  const fork = (): void => {
-    const worker = cluster.fork()
+  const fork = (slot: number): void => {
+    const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) })
     host?.attach(channelTo(worker))
     let listening = false
     worker.once('listening', () => { listening = true })
@@ -50,10 +59,10 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
         return
       }
       options.warn(err, 'replacing a worker')
-      fork()
+      fork(slot)
     })
   }
-  for (let i = 0; i < config.workers; i++) fork()
+  for (let slot = 1; slot <= config.workers; slot++) fork(slot)
 
   return async () => {
     stopping = true

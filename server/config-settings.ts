@@ -2,7 +2,8 @@ import type { Config } from './config.js'
 import { bool, duration, hostNames, int, oneOf, origins, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_FLUSH_MS } from './hub/hub.js'
-import { DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
+import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS } from './log/event-log.js'
 import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from './log/redis-event-log.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
@@ -80,6 +81,9 @@ export const SETTINGS: readonly Setting[] = [
   setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
   setting('retentionMs', 'RETENTION', duration(60_000, 3650 * 86_400_000), DEFAULT_RETENTION_MS, 'age after which stored points are deleted (7d, 12h, …)'),
   setting('maxPoints', 'MAX_POINTS', int(1000, 10_000_000_000), DEFAULT_MAX_POINTS, 'stored points kept at most'),
+  setting('maxHistoryPoints', 'MAX_HISTORY_POINTS', int(1000, 100_000_000), DEFAULT_MAX_HISTORY_POINTS,
+    'points one history request reads at most, newest first; older buckets are left out'),
+  setting('maxQueuedReads', 'MAX_QUEUED_READS', int(1, 100_000), DEFAULT_MAX_QUEUED_READS, 'history reads waiting for a reader thread before more get 503'),
   setting('selfMetrics', 'SELF_METRICS', bool, true, 'publish the server\'s own metrics'),
   setting('demo', 'DEMO', bool, false, 'run the simulated demo feed'),
   setting('broker', 'BROKER', oneOf(BROKERS), 'sqlite', 'where events are shared: sqlite (embedded) | redis (several instances)'),

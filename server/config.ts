@@ -70,6 +70,10 @@ export interface Config {
   readonly retentionMs: number
   /** Stored points kept at most; the oldest go first. Default 50,000,000. */
   readonly maxPoints: number
+  /** Points one bucketed history request reads at most, newest first; older buckets are left out. Default 200,000. */
+  readonly maxHistoryPoints: number
+  /** History reads waiting for a reader thread before more are refused with 503. Default 64. */
+  readonly maxQueuedReads: number
   /** Publish the server's own metrics. Default true. */
   readonly selfMetrics: boolean
   /** Run the simulated demo feed. Default false. */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { startPrimary } from './cluster-primary.js'
+import { startPrimary, WORKER_SLOT_ENV } from './cluster-primary.js'
 import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
 import { IpcEventLog } from './log/ipc-event-log.js'
 import type { IpcChannel } from './log/ipc-protocol.js'
@@ -30,14 +30,17 @@ const primaryChannel: IpcChannel = {
   connected: () => process.connected
 }
 
+/** This worker's slot, 1 to N, as the primary set it; undefined outside a cluster. */
+const workerSlot = cluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : undefined
+
 /**
  * This process's name in its self-metrics when it shares the stream with others
- * (Redis, or a cluster): host:port, plus /w<n> in a worker. Stable across restarts,
- * so the catalog does not gain names each time.
+ * (Redis, or a cluster): host:port, plus /w<slot> in a worker. Stable across restarts,
+ * and across a worker's replacements, so the catalog does not gain names each time.
  */
 function instanceIdOf (config: Config): string | undefined {
   if (config.instanceId !== undefined || (config.broker === 'sqlite' && !cluster.isWorker)) return config.instanceId
-  const worker = cluster.worker === undefined ? '' : `/w${cluster.worker.id}`
+  const worker = workerSlot === undefined ? '' : `/w${workerSlot}`
   return `${hostname()}:${config.port}${worker}`.replace(/[^A-Za-z0-9_.:/-]/g, '-')
 }
 
@@ -82,7 +85,8 @@ async function main (): Promise<void> {
   // A worker whose primary is gone can no longer store anything.
   if (cluster.isWorker) process.once('disconnect', close)
   const address = await app.listen({ port: config.port, host: config.host })
-  if (config.demo && (cluster.worker?.id ?? 1) === 1) {
+  // Slot 1, not worker id 1: the feed comes back with a replacement of the worker that ran it.
+  if (config.demo && (workerSlot ?? 1) === 1) {
     // The feed publishes over loopback even when the server listens on every interface.
     const baseUrl = address.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//127.0.0.1')
     stops.push(startDemoFeed({ baseUrl, token: publishTokens(config)[0], onError: (err) => app.log.warn({ err }, 'demo feed publish failed') }))

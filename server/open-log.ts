@@ -5,9 +5,10 @@ import { RedisEventLog } from './log/redis-event-log.js'
 
 /**
  * The log `config.broker` names: SQLite under `config.dataDir`, or Redis at
- * `config.redisUrl`. `warn` gets the failures the log recovers from by itself.
+ * `config.redisUrl`. `warn` gets the failures the log recovers from by itself;
+ * `onForget` the metrics that SQLite retention removes from the catalog.
  */
-export async function openLog (config: Config, warn: (err: unknown, message: string) => void): Promise<EventLog> {
+export async function openLog (config: Config, warn: (err: unknown, message: string) => void, onForget?: (metrics: readonly string[]) => void): Promise<EventLog> {
   if (config.broker === 'redis') {
     return await RedisEventLog.open({
       // parseConfig refuses BROKER=redis without REDIS_URL.
@@ -15,6 +16,7 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
       maxLen: config.redisMaxLen,
       historyPoints: config.redisHistoryPoints,
       maxMetrics: config.maxMetrics,
+      maxHistoryPoints: config.maxHistoryPoints,
       retentionMs: config.retentionMs,
       recoveryMs: config.redisRecoveryMs,
       onError: (err) => warn(err, 'Redis connection or read failed; retrying'),
@@ -27,7 +29,10 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
     windowBytes: config.windowBytes,
     maxMetrics: config.maxMetrics,
     maxPoints: config.maxPoints,
+    maxHistoryPoints: config.maxHistoryPoints,
+    maxQueuedReads: config.maxQueuedReads,
     retentionMs: config.retentionMs,
-    onPruneError: (err) => warn(err, 'retention pass failed')
+    onPruneError: (err) => warn(err, 'retention pass failed'),
+    onForget
   })
 }

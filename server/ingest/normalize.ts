@@ -1,9 +1,9 @@
 import type { MetricPoint, Tags } from '../core/event.js'
 import { pointIssue } from './compile-validator.js'
 import type { PointIssue, RawPoint } from './compile-validator.js'
-import { ISO_TS_PATTERN } from './point-schema.js'
+import { ISO_TS_PATTERN, MAX_TS_AHEAD_MS } from './point-schema.js'
 
-/** Result of `toMetricPoints`: points ready for the log, or the first point whose `ts` is not a real instant. */
+/** Result of `toMetricPoints`: points ready for the log, or the first point whose `ts` is not a real instant or is too far ahead. */
 export type NormalizeResult =
   | { readonly ok: true, readonly points: MetricPoint[] }
   | { readonly ok: false, readonly issue: PointIssue }
@@ -20,7 +20,8 @@ const MS_PER_MINUTE = 60_000
  * epoch, a missing `ts` becomes `nowMs`, and `tags` is copied only when sent. Each
  * point is built with the keys in the order metric, value, ts, tags so its JSON is stable.
  * An ISO `ts` that fits the pattern but is not a real instant (month 13, 30 February,
- * 25:00, before 1970) gives an issue naming the item.
+ * 25:00, before 1970), or a `ts` more than `MAX_TS_AHEAD_MS` (a day) past `nowMs`,
+ * gives an issue naming the item.
  * @param nowMs the receive time, ms since the epoch
  */
 export function toMetricPoints (raw: readonly RawPoint[], nowMs: number): NormalizeResult {
@@ -31,6 +32,12 @@ export function toMetricPoints (raw: readonly RawPoint[], nowMs: number): Normal
       return {
         ok: false,
         issue: pointIssue(index, 'ts', `field "ts" must be a real date and time from 1970 on (got ${JSON.stringify(point.ts)})`)
+      }
+    }
+    if (ts > nowMs + MAX_TS_AHEAD_MS) {
+      return {
+        ok: false,
+        issue: pointIssue(index, 'ts', `field "ts" is more than a day ahead of the server's clock (got ${JSON.stringify(point.ts)}, now ${new Date(nowMs).toISOString()})`)
       }
     }
     const { metric, value, tags } = point

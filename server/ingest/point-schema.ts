@@ -20,6 +20,13 @@ export const ISO_TS_PATTERN =
 /** Largest `ts` in ms since the epoch: the end of the range a JavaScript `Date` can hold. */
 export const MAX_TS_MS = 8.64e15
 
+/**
+ * How far past the server's clock a `ts` may be: one day, in ms. Retention judges a point
+ * by its `ts`, so a far-future point would otherwise be kept for years; a day leaves room
+ * for clocks that are off and for time zones sent as UTC by mistake.
+ */
+export const MAX_TS_AHEAD_MS = 24 * 60 * 60 * 1000
+
 /** Tags per point, at most. */
 export const MAX_TAGS = 16
 

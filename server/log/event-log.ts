@@ -10,6 +10,9 @@ export interface HistoryQuery {
   readonly limit: number
 }
 
+/** Default number of points one bucketed history request reads at most: 200,000. */
+export const DEFAULT_MAX_HISTORY_POINTS = 200_000
+
 /** A time range cut into buckets of equal width. */
 export interface BucketQuery {
   /** Inclusive lower bound, ms since epoch; the first bucket starts here. */
@@ -18,6 +21,17 @@ export interface BucketQuery {
   readonly toMs: number
   /** Width of one bucket in ms. */
   readonly bucketMs: number
+}
+
+/**
+ * Where the buckets of `query` start to be whole, when only the points newer than
+ * `cutTs` (the newest point not read) have been read: the start of the bucket after
+ * the one holding `cutTs`. Bucketed history reads the newest points first, up to a
+ * bound, and leaves out the bucket it could not finish and every older one, so each
+ * bucket it answers is exact.
+ */
+export function wholeBucketsFromMs (cutTs: number, query: BucketQuery): number {
+  return query.fromMs + (Math.floor((cutTs - query.fromMs) / query.bucketMs) + 1) * query.bucketMs
 }
 
 /** What /healthz shows of the store behind a log. */

@@ -93,6 +93,11 @@ export class IpcEventLog extends FollowedLog implements EventLog {
       else this.#early.push(message.events)
       return
     }
+    if (message.pb === 'forget') {
+      // Before the initial state this changes nothing: that state is loaded over it.
+      this.forget(message.metrics, message.upToId)
+      return
+    }
     if (message.pb === 'call') return
     const pending = this.#pending.get(message.id)
     this.#pending.delete(message.id)

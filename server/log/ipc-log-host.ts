@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../core/event.js'
+import type { EventId, StoredEvent } from '../core/event.js'
 import type { EventLog } from './event-log.js'
 import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from './ipc-protocol.js'
 
@@ -44,6 +44,12 @@ export class IpcLogHost {
         return state
       }
     }
+  }
+
+  /** Tells every worker that retention removed these metrics, none of which had a point above `upToId`. */
+  forget (metrics: readonly string[], upToId: EventId): void {
+    const message: LogMessage = { pb: 'forget', metrics, upToId }
+    for (const channel of this.#channels) this.#send(channel, message)
   }
 
   /**

@@ -31,6 +31,8 @@ export type LogMessage =
   | { readonly pb: 'fail', readonly id: number, readonly code: string | undefined, readonly message: string }
   /** Each committed batch, in id order, to every worker. */
   | { readonly pb: 'events', readonly events: StoredEvent[], readonly oldestId: EventId }
+  /** Metrics that retention removed from the catalog, to every worker, in order with the batches. */
+  | { readonly pb: 'forget', readonly metrics: readonly string[], readonly upToId: EventId }
 
 /** Narrows anything received over the channel to one of our messages. */
 export function isLogMessage (message: unknown): message is LogMessage {

@@ -53,6 +53,11 @@ export class ReadPool {
     for (let i = 0; i < threads; i++) this.#readers.push(this.#spawn())
   }
 
+  /** Reads sent to a reader thread and not answered yet, in all. */
+  get pending (): number {
+    return this.#readers.reduce((sum, reader) => sum + reader.pending.size, 0)
+  }
+
   /** Runs one read on a worker thread. */
   async run<R extends ReadRequest>(request: R): Promise<PoolResults[R['op']]> {
     if (this.#closed) throw new Error('the read pool is closed')

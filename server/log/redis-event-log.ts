@@ -1,11 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import { toEvent, toJson, toSummary } from './catalog-cache.js'
-import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS, type BrokerState, type BucketQuery, type EventLog, type HistoryQuery } from './event-log.js'
 import { FollowedLog, type FollowStart } from './followed-log.js'
 import { checkGeneration, GENERATION_COMMAND, type Generation } from './redis-generation.js'
 import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
-import { joinMembers, parseMembers, toBuckets } from './redis-history.js'
+import { joinMembers, newestWholeBuckets, parseMembers, toBuckets } from './redis-history.js'
 import { PRUNE_COMMAND, pruneMetrics } from './redis-retention.js'
 import { APPEND_LUA, APPEND_METRIC_LIMIT, APPEND_OUT_OF_STEP, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from './sqlite-event-log.js'
@@ -42,6 +42,8 @@ export interface RedisEventLogOptions {
   readonly maxMetrics?: number
   /** Age in ms after which history points go, judged by `ts` at each append of the metric (default 7 days). */
   readonly retentionMs?: number
+  /** Points one bucketed history request reads at most, newest first (default 200,000); older buckets are left out. */
+  readonly maxHistoryPoints?: number
   /** Time in ms a command may take (default 2,000). */
   readonly commandTimeoutMs?: number
   /** Time in ms appends wait after Redis lost data, while every instance raises the id counter (default 5,000). */
@@ -160,8 +162,10 @@ export class RedisEventLog extends FollowedLog implements EventLog {
 
   async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
     if (!await this.#exists(metric)) return undefined
-    const members = await this.#call(async () => await this.#writer.zrange(this.#keys.history + metric, String(query.fromMs), String(query.toMs), 'BYSCORE'))
-    return toJson(toBuckets(parseMembers(members).map(({ event }) => event), query))
+    // The newest points first, one more than the bound, to know whether the bound cut the range.
+    const maxPoints = this.#options.maxHistoryPoints ?? DEFAULT_MAX_HISTORY_POINTS
+    const members = await this.#call(async () => await this.#writer.zrange(this.#keys.history + metric, String(query.toMs), String(query.fromMs), 'BYSCORE', 'REV', 'LIMIT', 0, maxPoints + 1))
+    return toJson(toBuckets(newestWholeBuckets(parseMembers(members).map(({ event }) => event), query, maxPoints), query))
   }
 
   async sync (): Promise<void> {

@@ -1,5 +1,5 @@
 import type { HistoryBucket, Json, StoredEvent } from '../core/event.js'
-import type { BucketQuery } from './event-log.js'
+import { wholeBucketsFromMs, type BucketQuery } from './event-log.js'
 
 /** Members of a history sorted set, parsed, in (ts, id) order: the set orders equal scores by member text, not by id. */
 export function parseMembers (members: readonly string[]): Array<{ event: StoredEvent, json: string }> {
@@ -11,6 +11,17 @@ export function parseMembers (members: readonly string[]): Array<{ event: Stored
 /** The members' JSON joined into one array, without parsing and printing each again. */
 export function joinMembers (parsed: ReadonlyArray<{ json: string }>): Json<StoredEvent[]> {
   return Buffer.from(`[${parsed.map(({ json }) => json).join(',')}]`)
+}
+
+/**
+ * The events (in (ts, id) order) of the buckets that `maxPoints` points cover whole: all of
+ * them when there are no more than `maxPoints`; otherwise the oldest event is the first one
+ * past the bound, and its bucket and every older one are left out.
+ */
+export function newestWholeBuckets (events: readonly StoredEvent[], query: BucketQuery, maxPoints: number): readonly StoredEvent[] {
+  if (events.length <= maxPoints) return events
+  const startMs = wholeBucketsFromMs(events[0]!.ts, query)
+  return events.filter((event) => event.ts >= startMs)
 }
 
 interface Accumulator { t: number, first: number, min: number, max: number, sum: number, count: number, last: StoredEvent }

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
 import { byName, toEvent, toJson, toSummary } from './catalog-cache.js'
-import type { BucketQuery, EventLog, HistoryQuery } from './event-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type HistoryQuery } from './event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
@@ -42,6 +42,10 @@ export interface SqliteEventLogOptions {
   readonly pruneBatchSize?: number
   /** Time in ms one `prune()` call may spend deleting, at least one batch (default 5). */
   readonly pruneBudgetMs?: number
+  /** Points one bucketed history request reads at most, newest first (default 200,000); older buckets are left out. */
+  readonly maxHistoryPoints?: number
+  /** Called with the metrics a `prune()` removed from the catalog, once it has committed. */
+  readonly onForget?: (metrics: readonly string[]) => void
   /** Clock for retention, ms since the epoch (default `Date.now`). */
   readonly now?: () => number
 }
@@ -71,15 +75,22 @@ export class SqliteEventLog implements EventLog {
   readonly #retentionMs: number
   readonly #pruneBatchSize: number
   readonly #pruneBudgetMs: number
+  readonly #maxHistoryPoints: number
   readonly #now: () => number
+  readonly #onForget: (metrics: readonly string[]) => void
   readonly #insert: Database.Statement<[number, string, number, number, string | null]>
   readonly #upsert: Database.Statement<[string, number, number, number, number, string | null]>
   readonly #read: <R extends ReadRequest>(request: R) => ReadResults[R['op']]
-  readonly #firstYoung: Database.Statement<[number, number, number], { id: number | null }>
-  readonly #deleteRange: Database.Statement<[number, number]>
+  readonly #deleteBelow: Database.Statement<[number, number], { metric: string }>
+  readonly #deleteOlder: Database.Statement<[number, number], { metric: string }>
+  readonly #hasPoints: Database.Statement<[string], unknown>
+  readonly #deleteMetric: Database.Statement<[string]>
+  readonly #firstId: Database.Statement<[], { id: number | null }>
   readonly #commit: (events: readonly StoredEvent[], changes: CatalogChanges) => void
-  readonly #prune: (startedMs: number) => { deleted: number, oldestId: EventId }
+  readonly #prune: (startedMs: number) => { deleted: number, emptied: string[] }
   readonly #catalog = new Map<string, MetricSummary>()
+  /** New metrics of the appends queued for the next commit, counted against `maxMetrics` before they are stored. */
+  readonly #reserved = new Set<string>()
   #sorted: MetricSummary[] | undefined
   #queue: PendingAppend[] = []
   #flushTimer: NodeJS.Immediate | undefined
@@ -115,32 +126,44 @@ export class SqliteEventLog implements EventLog {
     this.#retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS
     this.#pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE
     this.#pruneBudgetMs = options.pruneBudgetMs ?? DEFAULT_PRUNE_BUDGET_MS
+    this.#maxHistoryPoints = options.maxHistoryPoints ?? DEFAULT_MAX_HISTORY_POINTS
     this.#now = options.now ?? Date.now
+    this.#onForget = options.onForget ?? (() => {})
     this.#insert = db.prepare(SQL.insertEvent)
     this.#upsert = db.prepare(SQL.upsertMetric)
     this.#read = prepareReads(db)
-    this.#firstYoung = db.prepare(SQL.firstYoung)
-    this.#deleteRange = db.prepare(SQL.deleteRange)
+    this.#deleteBelow = db.prepare(SQL.deleteBelow)
+    this.#deleteOlder = db.prepare(SQL.deleteOlder)
+    this.#hasPoints = db.prepare(SQL.hasPoints)
+    this.#deleteMetric = db.prepare(SQL.deleteMetric)
+    this.#firstId = db.prepare(SQL.firstId)
     this.#commit = db.transaction((events: readonly StoredEvent[], changes: CatalogChanges) => {
       for (const e of events) this.#insert.run(e.id, e.metric, e.value, e.ts, tagsColumn(e.tags))
       for (const [metric, { last, added }] of changes) this.#upsert.run(metric, last.value, last.ts, last.id, added, tagsColumn(last.tags))
     })
     // One transaction per prune() call: one sync to disk, however many batches fit the budget.
     this.#prune = db.transaction((startedMs: number) => {
-      let oldestId = this.#oldestId
+      const touched = new Set<string>()
       let deleted = 0
-      for (let end = this.#pruneEnd(oldestId); end > oldestId; end = this.#pruneEnd(oldestId)) {
+      for (;;) {
         const batchStartedMs = performance.now()
-        deleted += this.#deleteRange.run(oldestId, end).changes
-        oldestId = end
+        const batch = this.#deleteBatch()
+        if (batch.length === 0) break
+        deleted += batch.length
+        for (const { metric } of batch) touched.add(metric)
         // Stop if one more batch as slow as this one would end past the budget.
         const nowMs = performance.now()
         if (nowMs - startedMs + (nowMs - batchStartedMs) > this.#pruneBudgetMs) break
       }
-      return { deleted, oldestId }
+      // A metric with no point left leaves the catalog, so names that only ever held junk do not fill it for
+      // good; one that a queued append names stays, as it is about to get a point.
+      const queued = new Set(this.#queue.flatMap(({ points }) => points.map((point) => point.metric)))
+      const emptied = [...touched].filter((metric) => !queued.has(metric) && this.#hasPoints.get(metric) === undefined)
+      for (const metric of emptied) this.#deleteMetric.run(metric)
+      return { deleted, emptied }
     })
     this.#latestId = db.prepare<[], { id: number }>(SQL.lastId).get()!.id
-    this.#oldestId = db.prepare<[], { id: number | null }>(SQL.firstId).get()!.id ?? this.#latestId + 1
+    this.#oldestId = this.#firstId.get()!.id ?? this.#latestId + 1
     for (const row of db.prepare<[], MetricRow>(SQL.catalog).all()) this.#catalog.set(row.metric, toSummary(fromRow(row), row.count))
   }
 
@@ -152,9 +175,10 @@ export class SqliteEventLog implements EventLog {
   /** Queues the points for this tick's group commit; resolves once they are on disk, rejects with StoreWriteError. */
   append (points: readonly MetricPoint[]): Promise<StoredEvent[]> {
     if (this.#closed) return Promise.reject(new StoreWriteError(this.#path, new Error('the log is closed')))
-    // Checked per call, so appends of one tick together may pass the cap by what that tick adds.
-    const added = new Set(points.map((p) => p.metric).filter((metric) => !this.#catalog.has(metric))).size
-    if (added > 0 && this.#catalog.size + added > this.#maxMetrics) return Promise.reject(new MetricLimitError(this.#maxMetrics))
+    // New names count from the moment they are queued, so appends of one tick together cannot pass the cap.
+    const added = new Set(points.map((p) => p.metric).filter((metric) => !this.#catalog.has(metric) && !this.#reserved.has(metric)))
+    if (added.size > 0 && this.#catalog.size + this.#reserved.size + added.size > this.#maxMetrics) return Promise.reject(new MetricLimitError(this.#maxMetrics))
+    for (const metric of added) this.#reserved.add(metric)
     return new Promise((resolve, reject) => {
       this.#queue.push({ points, resolve, reject })
       this.#flushTimer ??= setImmediate(() => this.#flush())
@@ -191,7 +215,7 @@ export class SqliteEventLog implements EventLog {
 
   async buckets (metric: string, query: BucketQuery): Promise<Json<HistoryBucket[]> | undefined> {
     if (!this.#catalog.has(metric)) return undefined
-    return toJson(this.#read({ op: 'buckets', metric, ...query }))
+    return toJson(this.#read({ op: 'buckets', metric, ...query, maxPoints: this.#maxHistoryPoints }))
   }
 
   /** Whether the catalog holds this metric. */
@@ -205,18 +229,22 @@ export class SqliteEventLog implements EventLog {
   }
 
   /**
-   * Deletes the oldest points, in batches of `pruneBatchSize`, while there are more
-   * than `maxPoints` or the oldest is older than `retentionMs`, all in one transaction.
-   * Starts no batch that, at the pace of the previous one, would end past `pruneBudgetMs`,
-   * so a timer can call it without stalling the process (the commit comes on top);
-   * returns the number deleted. Throws what SQLite throws (e.g. `SQLITE_IOERR`), having
-   * deleted nothing. Deletion stays at the head of the log, so the retained ids remain
-   * one consecutive range: a point with a future `ts` holds back the ones after it
-   * until `maxPoints` applies.
+   * Deletes, in batches of `pruneBatchSize` and all in one transaction, the points with an
+   * id more than `maxPoints` below the latest, then every point whose `ts` is older than
+   * `retentionMs`, wherever it sits among the ids; a metric left with no point leaves the
+   * catalog. Starts no batch that, at the pace of the previous one, would end past
+   * `pruneBudgetMs`, so a timer can call it without stalling the process (the commit comes
+   * on top); returns the number deleted and hands the metrics it removed to `onForget`.
+   * A metric that queued appends name is kept. Throws what SQLite throws (e.g.
+   * `SQLITE_IOERR`), having deleted nothing.
    */
   prune (): number {
-    const { deleted, oldestId } = this.#prune(performance.now())
-    this.#oldestId = oldestId
+    const { deleted, emptied } = this.#prune(performance.now())
+    this.#oldestId = this.#firstId.get()!.id ?? this.#latestId + 1
+    if (emptied.length === 0) return deleted
+    for (const metric of emptied) this.#catalog.delete(metric)
+    this.#sorted = undefined
+    this.#onForget(emptied)
     return deleted
   }
 
@@ -239,6 +267,8 @@ export class SqliteEventLog implements EventLog {
     this.#flushTimer = undefined
     const group = this.#queue
     this.#queue = []
+    // Committed or refused, the group's new names now count through the catalog or not at all.
+    this.#reserved.clear()
     let nextId = this.#latestId + 1
     const results = group.map(({ points }) => points.map((point) => toEvent(nextId++, point)))
     const events = results.flat()
@@ -269,12 +299,10 @@ export class SqliteEventLog implements EventLog {
     this.#sorted = undefined
   }
 
-  /** Where the next batch from `oldest` ends (exclusive): `oldest` itself when nothing is due. */
-  #pruneEnd (oldest: EventId): EventId {
-    const batchEnd = Math.min(oldest + this.#pruneBatchSize, this.#latestId + 1)
+  /** Deletes the next batch: points beyond `maxPoints` first, then points past their age; the metric of each. */
+  #deleteBatch (): Array<{ metric: string }> {
     const overCount = this.#latestId - this.#maxPoints + 1
-    if (overCount > oldest) return Math.min(batchEnd, overCount)
-    if (oldest >= batchEnd) return oldest
-    return this.#firstYoung.get(oldest, this.#pruneBatchSize, this.#now() - this.#retentionMs)!.id ?? batchEnd
+    const beyondCount = overCount > this.#oldestId ? this.#deleteBelow.all(overCount, this.#pruneBatchSize) : []
+    return beyondCount.length > 0 ? beyondCount : this.#deleteOlder.all(this.#now() - this.#retentionMs, this.#pruneBatchSize)
   }
 }

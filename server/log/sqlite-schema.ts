@@ -33,6 +33,7 @@ const PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = OFF
  * AUTOINCREMENT records the highest id ever used in `sqlite_sequence`, so ids are not
  * reused even after retention has deleted every row. `(metric, ts)` serves history;
  * SQLite appends the rowid to every index, so it is really `(metric, ts, id)`.
+ * `(ts)` lets retention find the points past their age wherever they sit among the ids.
  */
 const DDL = `
   CREATE TABLE IF NOT EXISTS events (
@@ -43,6 +44,7 @@ const DDL = `
     tags TEXT
   );
   CREATE INDEX IF NOT EXISTS events_metric_ts ON events (metric, ts);
+  CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
   CREATE TABLE IF NOT EXISTS metrics (
     metric TEXT PRIMARY KEY,
     value REAL NOT NULL,
@@ -60,10 +62,13 @@ export const SQL = {
   upsertMetric: `INSERT INTO metrics (metric, value, ts, id, count, tags) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (metric) DO UPDATE SET value = excluded.value, ts = excluded.ts, id = excluded.id,
       count = metrics.count + excluded.count, tags = excluded.tags`,
-  /** The first id, within the next `limit` rows from an id, whose point is still young enough. */
-  firstYoung: `SELECT min(id) AS id FROM
-    (SELECT id, ts FROM events WHERE id >= ? ORDER BY id LIMIT ?) WHERE ts >= ?`,
-  deleteRange: 'DELETE FROM events WHERE id >= ? AND id < ?',
+  /** Deletes up to `limit` of the oldest points with an id below the given one; answers the metric of each. */
+  deleteBelow: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?) RETURNING metric',
+  /** Deletes up to `limit` points older than a ts, found through `events_ts`; answers the metric of each. */
+  deleteOlder: 'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? LIMIT ?) RETURNING metric',
+  /** 1 when the metric still has a point, through `events_metric_ts`. */
+  hasPoints: 'SELECT 1 FROM events WHERE metric = ? LIMIT 1',
+  deleteMetric: 'DELETE FROM metrics WHERE metric = ?',
   catalog: 'SELECT metric, value, ts, id, count, tags FROM metrics',
   /** The highest id ever given out, even when retention has since deleted it. */
   lastId: `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),

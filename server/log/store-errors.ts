@@ -49,6 +49,16 @@ export class MetricLimitError extends Error {
   }
 }
 
+/** A history read found `maxQueuedReads` reads already waiting for a reader thread; the client may retry. */
+export class ReadQueueFullError extends Error {
+  readonly code = 'PB_STORE_BUSY'
+
+  constructor (maxQueuedReads: number) {
+    super(`${maxQueuedReads} history reads are already waiting`)
+    this.name = 'ReadQueueFullError'
+  }
+}
+
 /** The shared broker (Redis, or the cluster primary) did not answer; nothing of the request is acknowledged. */
 export class BrokerUnavailableError extends Error {
   readonly code = 'PB_STORE_UNAVAILABLE'

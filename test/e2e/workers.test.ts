@@ -1,7 +1,7 @@
 import { get } from 'node:http'
 import type { Test } from 'tap'
 import t from 'tap'
-import type { PublishAck } from '../../server/core/event.js'
+import type { MetricCatalog, PublishAck } from '../../server/core/event.js'
 import type { Health } from '../../server/routes/health.js'
 import { runServer, startServer } from '../fixtures/child-server.js'
 import { post } from '../helpers/app.js'
@@ -85,6 +85,30 @@ t.test('--workers 2 with the embedded SQLite log, shared through the primary', a
   t.pass('the dead worker was replaced')
   server.process.kill('SIGTERM')
   t.equal(await server.exited, 0, 'SIGTERM stops the workers, then the primary, cleanly')
+})
+
+/** The instances whose self-metrics the catalog holds with a point from `sinceMs` on, by their `clients` metric, sorted. */
+async function selfMetricInstances (url: string, sinceMs = 0): Promise<string[]> {
+  const { metrics } = await (await fetch(`${url}/api/metrics`)).json() as MetricCatalog
+  return metrics.filter((m) => m.metric.startsWith('pulseboard.') && m.metric.endsWith('.clients') && m.ts >= sinceMs).map((m) => m.metric).sort()
+}
+
+t.test('a replacement worker publishes its self-metrics under the name of the slot it fills', async (t) => {
+  const server = await startServer(t, ['--workers', '2'], {}, { timeoutMs: STARTUP_MS })
+  await waitFor(async () => (await selfMetricInstances(server.url)).length === 2, STARTUP_MS, 'self-metrics of both workers')
+  const names = await selfMetricInstances(server.url)
+  t.match(names, [/^pulseboard\..+\/w1\.clients$/, /^pulseboard\..+\/w2\.clients$/], 'one name per slot')
+  const victim = (await health(server.url)).pid
+  process.kill(victim, 'SIGKILL')
+  const pids = new Set<number>()
+  await waitFor(async () => {
+    const answer = await health(server.url).catch(() => undefined)
+    if (answer !== undefined) pids.add(answer.pid)
+    return [...pids].filter((pid) => pid !== victim).length === 2
+  }, STARTUP_MS, 'a replacement worker')
+  const replacedAtMs = Date.now()
+  await waitFor(async () => (await selfMetricInstances(server.url, replacedAtMs)).length >= 2, STARTUP_MS, 'self-metrics from both workers since the replacement')
+  t.same(await selfMetricInstances(server.url), names, 'the replacement took the dead worker\'s name; no new name appeared')
 })
 
 t.test('a worker that cannot start stops the whole cluster with exit code 1', async (t) => {

@@ -1,4 +1,6 @@
 import t from 'tap'
+import type { EventLog } from '../../../server/log/event-log.js'
+import { ReadQueueFullError } from '../../../server/log/store-errors.js'
 import { buildTestApp } from '../../helpers/app.js'
 
 const NOW = 1_800_000_000_000
@@ -31,6 +33,27 @@ t.test('raw history returns the points of one metric in a range, oldest first', 
   t.same(limited.points.map((p: { value: number }) => p.value), [6, 8], 'the newest points win the limit')
   const empty = (await app.inject(`/api/metrics/a%2Fb/history?raw=1&from=${NOW - 5000}&to=${NOW - 1}`)).json()
   t.same(empty, { metric: 'a/b', points: [] })
+})
+
+t.test('bucketed history reads at most MAX_HISTORY_POINTS points, newest first, and leaves out the buckets it could not read whole', async (t) => {
+  const app = await buildTestApp(t, { maxHistoryPoints: 1000 })
+  await app.pulseboard.publisher.publish(Array.from({ length: 1500 }, (_, i) => ({ metric: 'busy', value: i, ts: NOW + i })))
+  const answer = (await app.inject(`/api/metrics/busy/history?from=${NOW}&to=${NOW + 1499}&points=3`)).json()
+  t.match(answer, { metric: 'busy', fromMs: NOW, toMs: NOW + 1499, bucketMs: 500 })
+  t.same(answer.buckets.map((b: { t: number, count: number }) => [b.t - NOW, b.count]), [[500, 500], [1000, 500]],
+    'the newest 1,000 points fill two buckets whole; the oldest bucket is left out')
+})
+
+t.test('history answers 503 PB_ERR_OVERLOADED with Retry-After when the read queue is full', async (t) => {
+  const full = async (): Promise<never> => { throw new ReadQueueFullError(64) }
+  const log: EventLog = { append: async () => [], readAfter: async () => [], oldestId: () => 1, latestId: () => 0, catalog: () => [], history: full, buckets: full, close: async () => {} }
+  const app = await buildTestApp(t, {}, { log })
+  for (const url of ['/api/metrics/m/history', '/api/metrics/m/history?raw=1']) {
+    const response = await app.inject(url)
+    t.equal(response.statusCode, 503, url)
+    t.equal(response.headers['retry-after'], '5')
+    t.same(response.json(), { statusCode: 503, code: 'PB_ERR_OVERLOADED', error: 'Service Unavailable', message: 'Overloaded: 64 history reads are already waiting' })
+  }
 })
 
 t.test('history defaults to the last hour', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { toMetricPoints } from '../../../server/ingest/normalize.js'
-import type { RawPoint } from '../../../server/ingest/point-schema.js'
+import { MAX_TS_AHEAD_MS, MAX_TS_MS, type RawPoint } from '../../../server/ingest/point-schema.js'
 
 const NOW = 1_800_000_000_000
 
@@ -46,6 +46,15 @@ t.test('refuses an ISO string that names no real instant', async (t) => {
         message: `item 1: field "ts" must be a real date and time from 1970 on (got ${JSON.stringify(ts)})`
       }
     }, ts)
+  }
+})
+
+t.test('refuses a ts more than a day ahead of the clock, naming the item', async (t) => {
+  t.equal(MAX_TS_AHEAD_MS, 86_400_000)
+  t.equal(tsOf(NOW + MAX_TS_AHEAD_MS), NOW + MAX_TS_AHEAD_MS, 'a day ahead is still accepted')
+  for (const ts of [NOW + MAX_TS_AHEAD_MS + 1, MAX_TS_MS, '9999-12-31', new Date(NOW + 2 * MAX_TS_AHEAD_MS).toISOString()]) {
+    const result = toMetricPoints([{ metric: 'a', value: 1 }, { metric: 'a', value: 2, ts: NOW }, { metric: 'b', value: 3, ts }], NOW)
+    t.match(result, { ok: false, issue: { index: 2, field: 'ts', message: /^item 2: field "ts" is more than a day ahead of the server's clock/ } }, String(ts))
   }
 })
 

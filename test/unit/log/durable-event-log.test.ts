@@ -1,10 +1,10 @@
 import t, { type Test } from 'tap'
 import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
 import {
-  DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
+  DEFAULT_MAX_QUEUED_READS, DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
 } from '../../../server/log/durable-event-log.js'
 import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import { StoreWriteError } from '../../../server/log/store-errors.js'
+import { ReadQueueFullError, StoreWriteError } from '../../../server/log/store-errors.js'
 import { ids, range, text } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
@@ -104,6 +104,30 @@ t.test('history and buckets are read by the pool and match the store', async (t)
   ])
 })
 
+t.test('buckets read at most maxHistoryPoints, in the pool as in the store', async (t) => {
+  const log = open(t, { maxHistoryPoints: 15 })
+  await log.append(points(40)) // ts 1000..1039
+  const query = { fromMs: 1000, toMs: 1039, bucketMs: 10 }
+  const buckets = JSON.parse(text(await log.buckets('m', query))!) as Array<{ t: number, count: number }>
+  t.same(buckets.map((b) => [b.t, b.count]), [[1030, 10]], 'ts 1025..1039 read: only bucket 1030 is whole')
+  t.equal(text(await log.buckets('m', query)), text(await log.store.buckets('m', query)))
+})
+
+t.test('history past maxQueuedReads reads waiting is refused with ReadQueueFullError; replays are not', async (t) => {
+  t.equal(DEFAULT_MAX_QUEUED_READS, 64)
+  const log = open(t, { windowSize: 100, maxQueuedReads: 2 })
+  await log.append(points(500))
+  const query = { fromMs: 0, toMs: 1e15, bucketMs: 10 }
+  // Each call queues its read before it returns, so the third finds two waiting.
+  const waiting = [log.buckets('m', query), log.history('m', { ...query, limit: 10 })]
+  await t.rejects(log.buckets('m', query), { name: 'ReadQueueFullError', code: 'PB_STORE_BUSY', message: '2 history reads are already waiting' })
+  await t.rejects(log.history('m', { ...query, limit: 10 }), ReadQueueFullError)
+  const replay = log.readAfter(0, 10)
+  await Promise.all(waiting)
+  t.same(ids(await replay), range(1, 10), 'a replay older than the window still went to the pool')
+  t.ok(await log.buckets('m', query), 'once they are answered, history is read again')
+})
+
 t.test('an unknown metric gives undefined without a read', async (t) => {
   const log = open(t)
   await log.append(points(2))
@@ -183,7 +207,8 @@ t.test('without onPruneError a failed pass is ignored and the timer keeps going'
 
 t.test('close stops the retention timer, the readers and the store', async (t) => {
   const errors: unknown[] = []
-  const log = DurableEventLog.open({ dataDir: t.testdir(), readThreads: 1, windowSize: 5, pruneIntervalMs: 20, onPruneError: (err) => errors.push(err) })
+  // Points from 1970 kept for good, so the metric is still known once the pool has closed.
+  const log = DurableEventLog.open({ dataDir: t.testdir(), readThreads: 1, windowSize: 5, pruneIntervalMs: 20, retentionMs: 1e15, onPruneError: (err) => errors.push(err) })
   await log.append(points(20))
   const prunes = countPrunes(log)
   await waitFor(() => prunes.calls >= 1, 5000, 'a first pass')

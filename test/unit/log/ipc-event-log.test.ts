@@ -55,6 +55,27 @@ function twoChannels (store: SqliteEventLog): [ReturnType<typeof channelPair>, R
   return [...pairs]
 }
 
+t.test('a metric that retention removes from the primary\'s catalog leaves every worker\'s catalog, in order with the batches', async (t) => {
+  let nowMs = 1000
+  const forget = { to: (_metrics: readonly string[]): void => {} }
+  const store = open(t, { retentionMs: 100, now: () => nowMs, onForget: (metrics) => forget.to(metrics) })
+  const host = new IpcLogHost(store)
+  forget.to = (metrics) => host.forget(metrics, store.latestId())
+  const pairs = [channelPair(), channelPair()]
+  for (const pair of pairs) host.attach(pair.primary)
+  const [a, b] = [await IpcEventLog.connect(pairs[0]!.worker), await IpcEventLog.connect(pairs[1]!.worker)]
+  await a.append([point('junk', 1, 1000), point('kept', 2, 1000), point('kept', 3, 1150)])
+  await waitFor(() => b.catalog().length === 2, 2000, 'B to follow the batch')
+  nowMs = 1200 // cutoff 1100
+  t.equal(store.prune(), 2)
+  await waitFor(() => a.catalog().length === 1 && b.catalog().length === 1, 2000, 'both workers to forget junk')
+  t.same(b.catalog().map((m) => m.metric), ['kept'])
+  t.equal(await b.history('junk', { fromMs: 0, toMs: 5000, limit: 10 }), undefined)
+  await b.append([point('junk', 4, 1200)])
+  await waitFor(() => a.catalog().length === 2, 2000, 'A to follow the name that came back')
+  t.same(a.catalog().map((m) => [m.metric, m.count]), [['junk', 1], ['kept', 2]])
+})
+
 t.test('a worker appends, reads and follows through the primary', async (t) => {
   const store = open(t, { maxMetrics: 2 })
   await fill(store, 2, 'old')

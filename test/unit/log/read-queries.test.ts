@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
 import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../server/core/event.js'
+import { DEFAULT_MAX_HISTORY_POINTS } from '../../../server/log/event-log.js'
 import { prepareReads } from '../../../server/log/read-queries.js'
 import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
 
@@ -115,6 +116,21 @@ t.test('ties in ts within a bucket take the point with the greatest id as last, 
   t.same(tied({ op: 'buckets', metric: 'm', fromMs: 0, toMs: 99, bucketMs: 100 }), [
     { t: 0, min: 1, max: 9, avg: 3.75, first: 9, last: 2, count: 4 }
   ])
+})
+
+t.test('buckets read at most maxPoints points, newest first, and leave out the bucket they could not finish', async (t) => {
+  // ts 0..99 in one metric, another metric in between that must not count.
+  const { run, events } = await store(t, [Array.from({ length: 100 }, (_, i) => p('m', i, i)), [p('other', 1, 50)]])
+  const query = { op: 'buckets', metric: 'm', fromMs: 0, toMs: 99, bucketMs: 10 } as const
+  t.same(run({ ...query, maxPoints: 100 }), expectedBuckets(events, 'm', 0, 99, 10), 'within the bound: every bucket')
+  t.same(run({ ...query, maxPoints: 30 }), expectedBuckets(events, 'm', 70, 99, 10), 'exactly three buckets fit: all three')
+  const cut = run({ ...query, maxPoints: 25 })
+  t.same(cut.map((b) => b.t), [80, 90], 'ts 75..99 read: bucket 70 is partial, so left out with every older one')
+  t.same(cut, expectedBuckets(events, 'm', 0, 99, 10).slice(8), 'the buckets answered are exact')
+  t.same(run({ ...query, maxPoints: 5 }), [], 'not even one whole bucket')
+  t.same(run({ ...query, fromMs: 3, maxPoints: 25 }).map((b) => b.t), [83, 93], 'on the grid of fromMs')
+  t.equal(DEFAULT_MAX_HISTORY_POINTS, 200_000)
+  t.same(run(query), expectedBuckets(events, 'm', 0, 99, 10), 'the default bound')
 })
 
 t.test('an empty range, a range with no points and another metric give no buckets', async (t) => {

@@ -70,6 +70,16 @@ t.test('RedisEventLog', async (t) => {
     ])
   })
 
+  t.test('buckets parse at most maxHistoryPoints points, newest first, and leave out the bucket they could not finish', async (t) => {
+    const log = await openLog(t, redis, { maxHistoryPoints: 25, now: () => 1000 })
+    await log.append(Array.from({ length: 100 }, (_, i) => point('m', i, i)))
+    const query = { fromMs: 0, toMs: 99, bucketMs: 10 }
+    const buckets = parse<Array<{ t: number, count: number, first: number, last: number }>>(await log.buckets('m', query))
+    t.same(buckets?.map((b) => [b.t, b.count, b.first, b.last]), [[80, 10, 80, 89], [90, 10, 90, 99]], 'ts 75..99 read: bucket 70 left out')
+    const wide = await openLog(t, redis, { maxHistoryPoints: 30, now: () => 1000, keyPrefix: `t${prefixes}:` })
+    t.same(parse<Array<{ t: number }>>(await wide.buckets('m', query))?.map((b) => b.t), [70, 80, 90], 'exactly three buckets fit: all three')
+  })
+
   t.test('the stream keeps about maxLen entries; sync moves oldestId up', async (t) => {
     const log = await openLog(t, redis, { maxLen: 10 })
     await log.append(Array.from({ length: 500 }, (_, i) => point('m', i)))

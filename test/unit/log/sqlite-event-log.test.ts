@@ -227,6 +227,23 @@ t.test('knows tells the metrics of the catalog, across a reopen, and path names 
   t.equal(second.knows('mem'), false)
 })
 
+t.test('maxMetrics is exact for appends made in the same tick', async (t) => {
+  const log = open(t, { maxMetrics: 2 })
+  const results = await Promise.allSettled([log.append([point('a', 1)]), log.append([point('b', 2)]), log.append([point('c', 3)]), log.append([point('a', 4)])])
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+  t.match(results[2], { reason: { code: 'PB_STORE_METRIC_LIMIT' } })
+  t.same(log.catalog().map((m) => m.metric), ['a', 'b'])
+  t.same(ids(await log.append([point('b', 5), point('a', 6)])), [4, 5])
+})
+
+t.test('a refused commit frees the names it had reserved under maxMetrics', async (t) => {
+  const log = open(t, { maxMetrics: 1 })
+  log.pragma('query_only = ON')
+  await t.rejects(log.append([point('a', 1)]), { code: 'PB_STORE_WRITE' })
+  log.pragma('query_only = OFF')
+  t.same(ids(await log.append([point('b', 2)])), [1])
+})
+
 t.test('maxMetrics refuses an append that would add a metric past the cap, and stores none of it', async (t) => {
   t.equal(DEFAULT_MAX_METRICS, 10_000)
   const dir = t.testdir()
