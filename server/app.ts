@@ -175,7 +175,7 @@ function createFastify (config: Config): PulseboardApp {
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
   const app = createFastify(config)
   const log = deps.log ?? await openLog(config, (err, message) => app.log.warn({ err }, message))
-  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
+  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId(), maxFilterGroups: config.maxFilterGroups, maxMetrics: config.maxMetrics })
   // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
   const stopFollowing = log.follow?.((events) => hub.publish(events))
   const registry = new ConnectionRegistry({
@@ -238,7 +238,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     maxBatchPoints: config.maxBatchPoints,
     rateLimitPerS: config.publishRateLimit
   })
-  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
+  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, maxFilterGlobs: config.maxFilterGlobs, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
   await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })

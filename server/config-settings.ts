@@ -1,7 +1,8 @@
 import type { Config } from './config.js'
 import { bool, duration, hostNames, int, oneOf, origins, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
-import { DEFAULT_FLUSH_MS } from './hub/hub.js'
+import { DEFAULT_MAX_FILTER_GLOBS } from './core/topic-filter.js'
+import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from './hub/hub.js'
 import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
 import { DEFAULT_MAX_HISTORY_POINTS } from './log/event-log.js'
 import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from './log/redis-event-log.js'
@@ -79,6 +80,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
   setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
   setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
+  setting('maxFilterGlobs', 'MAX_FILTER_GLOBS', int(1, 10_000), DEFAULT_MAX_FILTER_GLOBS, 'distinct globs in one stream filter (?metrics=)'),
+  setting('maxFilterGroups', 'MAX_FILTER_GROUPS', int(1, 1_000_000), DEFAULT_MAX_FILTER_GROUPS, 'distinct stream filters served at once'),
   setting('retentionMs', 'RETENTION', duration(60_000, 3650 * 86_400_000), DEFAULT_RETENTION_MS, 'age after which stored points are deleted (7d, 12h, …)'),
   setting('maxPoints', 'MAX_POINTS', int(1000, 10_000_000_000), DEFAULT_MAX_POINTS, 'stored points kept at most'),
   setting('maxHistoryPoints', 'MAX_HISTORY_POINTS', int(1000, 100_000_000), DEFAULT_MAX_HISTORY_POINTS,

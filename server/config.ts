@@ -66,6 +66,10 @@ export interface Config {
   readonly retryMs: number
   /** Distinct metric names tracked; a publish that would add more is refused. Default 10000. */
   readonly maxMetrics: number
+  /** Distinct globs in one stream's `?metrics=` (more → 400). Default 400. */
+  readonly maxFilterGlobs: number
+  /** Distinct stream filters served at once (a stream with a new one past it → 503). Default 1000. */
+  readonly maxFilterGroups: number
   /** Age after which stored points are deleted, in ms. Default 7 days. */
   readonly retentionMs: number
   /** Stored points kept at most; the oldest go first. Default 50,000,000. */

@@ -18,4 +18,6 @@ export const TooManyAuthFailuresError = createError('PB_ERR_TOO_MANY_AUTH_FAILUR
 export const UnsupportedMediaTypeError = createError('PB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type: %s', 415)
 export const MetricLimitError = createError('PB_ERR_METRIC_LIMIT', 'Metric limit reached: %s', 409)
 export const OverloadedError = createError('PB_ERR_OVERLOADED', 'Overloaded: %s', 503)
+export const TooManyGlobsError = createError('PB_ERR_TOO_MANY_GLOBS', 'Too many globs: %s', 400)
+export const TooManyFiltersError = createError('PB_ERR_TOO_MANY_FILTERS', 'Too many filters: %s', 503)
 export const BackendUnavailableError = createError('PB_ERR_BACKEND_UNAVAILABLE', 'Storage unavailable: %s', 503)

@@ -1,5 +1,6 @@
 import type { EventId, StoredEvent } from '../core/event.js'
 import type { TopicFilter } from '../core/topic-filter.js'
+import { MetricRoutes } from './metric-routes.js'
 import { PendingFrames } from './pending-frames.js'
 
 /** Default delay between a publish and the write that carries it, in ms. */
@@ -10,6 +11,12 @@ export const DEFAULT_FLUSH_MS = 25
  * before its points reach the hub, and each turn waits for a slice.
  */
 export const DEFAULT_SENDS_PER_SLICE = 250
+/**
+ * Default number of distinct stream filters served at once. Every distinct filter is a
+ * group a point may be queued in; dashboards share a handful, so the bound is far above
+ * what they need and far below MAX_CLIENTS.
+ */
+export const DEFAULT_MAX_FILTER_GROUPS = 1000
 
 /**
  * What the hub needs of a client. `SseConnection` matches it by shape, so the
@@ -47,6 +54,10 @@ export interface HubOptions {
   readonly lastPublishedId?: EventId
   /** Writes per slice of a flush pass (default 250); between slices the event loop runs. */
   readonly sendsPerSlice?: number
+  /** Distinct filters served at once (default 1,000); see {@link Hub.admits}. */
+  readonly maxFilterGroups?: number
+  /** Metric names whose matching groups are remembered (default 10,000: MAX_METRICS's default). */
+  readonly maxMetrics?: number
 }
 
 /** Subscribers that share one filter, and the frames not all of them have yet. */
@@ -74,8 +85,9 @@ class GroupSubscription implements Subscription {
 }
 
 /**
- * Fans stored events out to subscribers. Subscribers are grouped by filter so a
- * point is matched once per distinct filter and encoded once in all; a flush
+ * Fans stored events out to subscribers. Subscribers are grouped by filter, and
+ * each metric name is matched once per group (see MetricRoutes), so a point
+ * costs a lookup, not a match per filter, and is encoded once in all; a flush
  * pass writes each member everything it lacks in a single call, from bytes its
  * group joined once.
  */
@@ -84,6 +96,10 @@ export class Hub {
   readonly #flushMs: number
   readonly #sendsPerSlice: number
   readonly #groups = new Map<string, Group>()
+  readonly #routes: MetricRoutes<Group>
+  readonly #maxFilterGroups: number
+  /** Groups whose filter tests globs: the ones `maxFilterGroups` bounds. */
+  #filteredGroups = 0
   #flushTimer: NodeJS.Timeout | undefined
   /** The flush pass under way, resumed slice by slice. */
   #pass: Generator<void> | undefined
@@ -99,6 +115,8 @@ export class Hub {
     this.#flushMs = options.flushMs ?? DEFAULT_FLUSH_MS
     this.#lastPublishedId = options.lastPublishedId ?? 0
     this.#sendsPerSlice = options.sendsPerSlice ?? DEFAULT_SENDS_PER_SLICE
+    this.#maxFilterGroups = options.maxFilterGroups ?? DEFAULT_MAX_FILTER_GROUPS
+    this.#routes = new MetricRoutes(options.maxMetrics)
   }
 
   /** Id of the newest event handed to `publish`. */
@@ -108,6 +126,17 @@ export class Hub {
 
   get stats (): HubStats {
     return { subscribers: this.#subscribers, published: this.#published, delivered: this.#delivered }
+  }
+
+  /**
+   * Whether a subscriber with `filter` would be taken: its filter is already served, or
+   * fewer than `maxFilterGroups` are, or it matches everything (it costs nothing to
+   * match, and the plain dashboard keeps working when others have taken every place).
+   * Ask before a replay; `subscribe` itself never refuses, so streams admitted while
+   * others replay may pass the bound by their number, never past one group per subscriber.
+   */
+  admits (filter: TopicFilter): boolean {
+    return filter.globCount === 0 || this.#groups.has(filter.key) || this.#filteredGroups < this.#maxFilterGroups
   }
 
   /**
@@ -121,6 +150,8 @@ export class Hub {
     if (group === undefined) {
       group = { filter, members: new Set(), pending: new PendingFrames() }
       this.#groups.set(filter.key, group)
+      this.#routes.add(group)
+      if (filter.globCount > 0) this.#filteredGroups++
     }
     group.members.add(subscriber)
     this.#subscribers++
@@ -131,19 +162,20 @@ export class Hub {
   readonly #leave = (group: Group, subscriber: Subscriber): void => {
     if (!group.members.delete(subscriber)) return
     this.#subscribers--
-    if (group.members.size === 0 && this.#groups.get(group.filter.key) === group) this.#groups.delete(group.filter.key)
+    if (group.members.size > 0 || this.#groups.get(group.filter.key) !== group) return
+    this.#groups.delete(group.filter.key)
+    this.#routes.remove(group)
+    if (group.filter.globCount > 0) this.#filteredGroups--
   }
 
   /** Queues events (ascending ids) for every matching subscriber. Never waits on a subscriber. */
   publish (events: readonly StoredEvent[]): void {
     if (events.length === 0) return
     for (const event of events) {
-      let frame: string | undefined
-      for (const group of this.#groups.values()) {
-        if (!group.filter.matches(event.metric)) continue
-        frame ??= this.#encode(event)
-        group.pending.push(event.id, frame)
-      }
+      const groups = this.#routes.groupsFor(event.metric)
+      if (groups.length === 0) continue
+      const frame = this.#encode(event)
+      for (const group of groups) group.pending.push(event.id, frame)
     }
     this.#published += events.length
     this.#lastPublishedId = events[events.length - 1]!.id

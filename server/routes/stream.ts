@@ -3,8 +3,8 @@ import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { FastifyPluginAsync } from 'fastify'
 import type { EventId } from '../core/event.js'
-import { compileTopicFilter, parseTopicList } from '../core/topic-filter.js'
-import { OverloadedError, QueryInvalidError } from '../errors.js'
+import { compileTopicFilter, parseTopicList, type TopicFilter } from '../core/topic-filter.js'
+import { OverloadedError, QueryInvalidError, TooManyFiltersError, TooManyGlobsError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
 import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
@@ -20,6 +20,8 @@ export interface StreamRoutesOptions {
   readonly maxClients: number
   /** Open streams allowed from one client address; past it, 503 with Retry-After. */
   readonly maxClientsPerIp: number
+  /** Distinct globs allowed in `?metrics=`; past it, 400. */
+  readonly maxFilterGlobs: number
   /** Reconnect delay sent as `retry:`, in ms. */
   readonly retryMs: number
   /** Interval of the shared `: ping` heartbeat, in ms. */
@@ -93,22 +95,26 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
   const heartbeat = setInterval(() => hub.heartbeat(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
 
-  /** Which stream limit a new client from `address` would pass, if any. */
-  const limitReached = (address: string): string | undefined => {
-    if (registry.size >= maxClients) return `the server already serves ${maxClients} streams`
-    if (registry.countFrom(address) >= options.maxClientsPerIp) return `${address} already has ${options.maxClientsPerIp} streams open`
+  /** Why a new client from `address` asking for `filter` cannot be served now, if it cannot. */
+  const refusal = (address: string, filter: TopicFilter): Error | undefined => {
+    if (registry.size >= maxClients) return new OverloadedError(`the server already serves ${maxClients} streams`)
+    if (registry.countFrom(address) >= options.maxClientsPerIp) return new OverloadedError(`${address} already has ${options.maxClientsPerIp} streams open`)
+    if (!hub.admits(filter)) return new TooManyFiltersError('the server already serves its limit of distinct ?metrics= filters; use one already in use, or none')
     return undefined
   }
 
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
     const afterId = resumeId(request.headers, request.query)
-    const full = limitReached(request.ip)
-    if (full !== undefined) {
+    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
+    if (filter.globCount > options.maxFilterGlobs) {
+      throw new TooManyGlobsError(`?metrics= holds ${filter.globCount} distinct globs; at most ${options.maxFilterGlobs} are allowed`)
+    }
+    const refused = refusal(request.ip, filter)
+    if (refused !== undefined) {
       // Ask for the same wait as a reconnecting EventSource would take.
       reply.header('retry-after', Math.ceil(retryMs / 1000))
-      throw new OverloadedError(full)
+      throw refused
     }
-    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }

@@ -76,13 +76,15 @@ export interface PulseboardOptions {
   readonly heartbeatMs?: number
   /** Write a V8 CPU profile of the server into this directory (node --cpu-prof). */
   readonly cpuProfDir?: string
+  /** Publish the server's own metrics, event-loop delay among them (default false: they would add to the load measured). */
+  readonly selfMetrics?: boolean
 }
 
 /** The built Pulseboard bundle on CPU 0 (or `cpu`) with a fresh DATA_DIR, removed on stop. */
 export async function startPulseboard (options: PulseboardOptions): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pulseboard-fanout-'))
   const nodeArgs = [...SERVER_NODE_FLAGS, ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`])]
-  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', '--no-self-metrics', '--max-clients', String(options.maxClients), '--max-clients-per-ip', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
+  const args = [...nodeArgs, SERVER_BUNDLE, '--port', '0', options.selfMetrics === true ? '--self-metrics' : '--no-self-metrics', '--max-clients', String(options.maxClients), '--max-clients-per-ip', String(options.maxClients), '--log-level', 'info', '--publish-rate-limit', '0']
   if (options.heartbeatMs !== undefined) args.push('--heartbeat-ms', String(options.heartbeatMs))
   try {
     const { child, port } = await spawnPinned(options.cpu ?? 0, args, { DATA_DIR: dataDir, ...options.env }, /Server listening at http:\/\/127\.0\.0\.1:(\d+)/)

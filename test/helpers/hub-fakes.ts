@@ -29,6 +29,7 @@ export function spyFilter (globs: string[]): TopicFilter & { calls: string[] } {
   const calls: string[] = []
   return {
     key: inner.key,
+    globCount: inner.globCount,
     calls,
     matches: (metric) => {
       calls.push(metric)

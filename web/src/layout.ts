@@ -35,10 +35,10 @@ export interface Layout {
   readonly hidden: readonly string[]
   /** Display order of moved cards; metrics not listed follow, by name. */
   readonly order: readonly string[]
-  /** Kinds the user chose, by metric. */
-  readonly kinds: Readonly<Record<string, CardKind>>
+  /** Kinds the user chose, by metric. A Map: a metric may be named `constructor` or `toString`. */
+  readonly kinds: ReadonlyMap<string, CardKind>
   /** Candle intervals the user chose for price cards, by metric, in ms. */
-  readonly intervals: Readonly<Record<string, number>>
+  readonly intervals: ReadonlyMap<string, number>
   /** Text of the filter box. */
   readonly filter: string
 }
@@ -50,8 +50,8 @@ export const DEFAULT_LAYOUT: Layout = Object.freeze({
   pinned: [],
   hidden: [],
   order: [],
-  kinds: {},
-  intervals: {},
+  kinds: new Map(),
+  intervals: new Map(),
   filter: ''
 })
 
@@ -67,21 +67,20 @@ function split (text: string | null): Set<string> {
 
 const names = (text: string | null): string[] => [...split(text)].filter((name) => !name.includes('~'))
 
-// Object.fromEntries defines own properties, so a name like `__proto__` is only a key.
-function pairs<V> (text: string | null, parse: (value: string) => V | undefined): Record<string, V> {
-  const result: Array<[string, V]> = []
+function pairs<V> (text: string | null, parse: (value: string) => V | undefined): Map<string, V> {
+  const result = new Map<string, V>()
   for (const entry of split(text)) {
     const [name, raw, extra] = entry.split('~')
     const value = raw === undefined ? undefined : parse(raw)
-    if (name !== undefined && name !== '' && extra === undefined && value !== undefined) result.push([name, value])
+    if (name !== undefined && name !== '' && extra === undefined && value !== undefined) result.set(name, value)
   }
-  return Object.fromEntries(result)
+  return result
 }
 
 // Names hold only [A-Za-z0-9_.:/-], all safe in a fragment, so lists stay readable and short.
 const list = (items: readonly string[]): string => items.map(encodeURI).join(',')
-const entries = <V>(record: Readonly<Record<string, V>>, show: (v: V) => string): string =>
-  Object.entries(record).map(([name, value]) => `${encodeURI(name)}~${show(value)}`).join(',')
+const entries = <V>(map: ReadonlyMap<string, V>, show: (v: V) => string): string =>
+  [...map].map(([name, value]) => `${encodeURI(name)}~${show(value)}`).join(',')
 
 /** The layout as a URL hash (without `#`), listing only what differs from {@link DEFAULT_LAYOUT}. */
 export function encodeLayout (layout: Layout): string {
@@ -92,8 +91,8 @@ export function encodeLayout (layout: Layout): string {
   if (layout.pinned.length > 0) parts.push(`pin=${list(layout.pinned)}`)
   if (layout.hidden.length > 0) parts.push(`hide=${list(layout.hidden)}`)
   if (layout.order.length > 0) parts.push(`order=${list(layout.order)}`)
-  if (Object.keys(layout.kinds).length > 0) parts.push(`kind=${entries(layout.kinds, String)}`)
-  if (Object.keys(layout.intervals).length > 0) parts.push(`iv=${entries(layout.intervals, intervalName)}`)
+  if (layout.kinds.size > 0) parts.push(`kind=${entries(layout.kinds, String)}`)
+  if (layout.intervals.size > 0) parts.push(`iv=${entries(layout.intervals, intervalName)}`)
   if (layout.filter !== '') parts.push(`q=${encodeURIComponent(layout.filter)}`)
   return parts.join('&')
 }
@@ -172,6 +171,14 @@ export function moveMetric (layout: Layout, shown: readonly string[], metric: st
   if (layout.pinned.includes(metric)) return { ...layout, pinned: peers }
   const others = layout.order.filter((name) => !peers.includes(name))
   return { ...layout, order: [...others, ...peers] }
+}
+
+/** A copy of `map` with `metric` set to `value`, or removed when `value` is undefined. */
+export function withEntry<V> (map: ReadonlyMap<string, V>, metric: string, value: V | undefined): Map<string, V> {
+  const next = new Map(map)
+  if (value === undefined) next.delete(metric)
+  else next.set(metric, value)
+  return next
 }
 
 /** Adds `metric` to, or removes it from, one of the layout's lists. */

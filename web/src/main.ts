@@ -9,7 +9,7 @@ import { createCard, type BoardCard } from './cards/create-card.js'
 import { readTheme, setupCharts } from './chart-setup.js'
 import { EventStream } from './event-stream.js'
 import { backfill } from './history.js'
-import { compareMetrics, moveMetric, toggleIn, WINDOWS, type Layout } from './layout.js'
+import { compareMetrics, moveMetric, toggleIn, WINDOWS, withEntry, type Layout } from './layout.js'
 import { LayoutStore } from './layout-store.js'
 import { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
@@ -75,7 +75,7 @@ function boot (): void {
       view.arrange(board.metrics.map((metric) => board.get(metric) as BoardCard), board.metrics, layout)
     })
   }
-  const kindOf = (metric: string): CardKind => layout.kinds[metric] ?? cardKinds.get(metric) ?? 'gauge'
+  const kindOf = (metric: string): CardKind => layout.kinds.get(metric) ?? cardKinds.get(metric) ?? 'gauge'
   const board: Board<BoardCard> = new Board<BoardCard>({
     accepts,
     compare: (a, b) => compare(a, b),
@@ -90,7 +90,7 @@ function boot (): void {
         hiddenMetric: layout.hidden.includes(metric),
         markDirty: (dirty) => { loop.markDirty(dirty as BoardCard) },
         onAction: (name, action) => { act(name, action) }
-      }, layout.intervals[metric] ?? DEFAULT_CANDLE_MS)
+      }, layout.intervals.get(metric) ?? DEFAULT_CANDLE_MS)
       elements.set(card.element, card)
       // Drawn once the observer's first report says it is on screen.
       loop.track(card, false)
@@ -113,7 +113,7 @@ function boot (): void {
   const bucketsFor = (metric: string): number => {
     const width = chartPx() || DEFAULT_CHART_PX
     if (kindOf(metric) !== 'price') return width
-    return Math.max(width, Math.ceil((2 * layout.windowMs) / (layout.intervals[metric] ?? DEFAULT_CANDLE_MS)))
+    return Math.max(width, Math.ceil((2 * layout.windowMs) / (layout.intervals.get(metric) ?? DEFAULT_CANDLE_MS)))
   }
 
   // A newer load makes the results of an older one ignored, so a reset during a backfill cannot mix old and new.
@@ -171,15 +171,13 @@ function boot (): void {
   const act = (metric: string, action: CardAction): void => {
     switch (action.type) {
       case 'kind': {
-        const kinds = { ...layout.kinds }
-        if (action.kind === cardKinds.get(metric)) delete kinds[metric]
-        else kinds[metric] = action.kind
-        save({ ...layout, kinds })
+        // The guessed kind needs no entry: the card follows the guess again.
+        save({ ...layout, kinds: withEntry(layout.kinds, metric, action.kind === cardKinds.get(metric) ? undefined : action.kind) })
         rebuild(metric)
         return
       }
       case 'interval':
-        save({ ...layout, intervals: { ...layout.intervals, [metric]: action.intervalMs } })
+        save({ ...layout, intervals: withEntry(layout.intervals, metric, action.intervalMs) })
         rebuild(metric)
         return
       case 'pin':

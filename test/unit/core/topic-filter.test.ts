@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTopicFilter, parseTopicList } from '../../../server/core/topic-filter.js'
+import { compileTopicFilter, DEFAULT_MAX_FILTER_GLOBS, parseTopicList } from '../../../server/core/topic-filter.js'
 
 t.test('an empty list matches every metric with the key *', async (t) => {
   const filter = compileTopicFilter([])
@@ -110,7 +110,26 @@ t.test('a crafted pattern of many stars matches in bounded steps, not by regex b
   t.equal(compileTopicFilter([`${'*a'.repeat(3)}*c`]).matches('xaxaxac'), true)
 })
 
+t.test('the parts between stars match in order and never overlap the ends', async (t) => {
+  const filter = compileTopicFilter(['a*b*b'])
+  t.notOk(filter.matches('ab'), 'the last b cannot serve twice')
+  t.ok(filter.matches('abb'))
+  t.ok(filter.matches('axbxb'))
+  t.notOk(filter.matches('abxa'))
+  t.notOk(compileTopicFilter(['a*a']).matches('a'), 'head and tail cannot share a character')
+  t.ok(compileTopicFilter(['*ab*ab*']).matches('xabyabz'))
+  t.notOk(compileTopicFilter(['*ab*ab*']).matches('aab'))
+  t.ok(compileTopicFilter(['*b*a']).matches('bxba'), 'a later place of the tail counts')
+})
+
 t.test('runs of stars collapse, so equal filters share a key', async (t) => {
   t.equal(compileTopicFilter(['btc.**']).key, compileTopicFilter(['btc.*']).key)
   t.equal(compileTopicFilter(['**']).key, '*')
+})
+
+t.test('globCount counts distinct globs, and none for a filter that matches everything', async (t) => {
+  t.equal(DEFAULT_MAX_FILTER_GLOBS, 400)
+  t.equal(compileTopicFilter(['cpu.*', ' cpu.* ', 'cpu.**', 'mem.rss', '']).globCount, 2)
+  t.equal(compileTopicFilter([]).globCount, 0)
+  t.equal(compileTopicFilter(['cpu.*', '*']).globCount, 0)
 })

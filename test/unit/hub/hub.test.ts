@@ -1,6 +1,7 @@
 import t from 'tap'
 import { compileTopicFilter } from '../../../server/core/topic-filter.js'
-import { DEFAULT_FLUSH_MS } from '../../../server/hub/hub.js'
+import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS, Hub } from '../../../server/hub/hub.js'
+import { encodeMetric } from '../../../server/sse/sse-frame.js'
 import { countingHub, ev, fakeSubscriber, frames, spyFilter } from '../../helpers/hub-fakes.js'
 
 t.test('the default flush delay is 25 ms', async (t) => {
@@ -72,6 +73,19 @@ t.test('a group is matched once per event, not once per member', async (t) => {
   hub.publish([ev(1, 'cpu.load'), ev(2, 'mem.rss')])
   t.same(cpu.calls, ['cpu.load', 'mem.rss'])
   t.same(all.calls, ['cpu.load', 'mem.rss'])
+})
+
+t.test('each name is matched once per group, so a point costs no glob match however many groups there are', async (t) => {
+  const { hub } = countingHub(t)
+  const filters = Array.from({ length: 200 }, (_, i) => spyFilter([`*x${i}*`, `*y${i}*`, `m.${i}`]))
+  for (const filter of filters) hub.subscribe(filter, fakeSubscriber())
+  // 1,000 points over 10 names: before, every point was matched against all 200 groups.
+  hub.publish(Array.from({ length: 1000 }, (_, i) => ev(i + 1, `m.${i % 10}`)))
+  hub.flush()
+  const calls = filters.reduce((sum, filter) => sum + filter.calls.length, 0)
+  t.equal(calls, 200 * 10, 'one match per group and name')
+  hub.publish(Array.from({ length: 1000 }, (_, i) => ev(i + 1001, `m.${i % 10}`)))
+  t.equal(filters.reduce((sum, filter) => sum + filter.calls.length, 0), calls, 'none for later points of those names')
 })
 
 t.test('subscribers with equal filter keys share a group, even with distinct filter objects', async (t) => {
@@ -197,4 +211,25 @@ t.test('lastPublishedId is 0 before the first publish and then the newest id', a
   t.equal(hub.lastPublishedId, 0)
   hub.publish([ev(3), ev(4)])
   t.equal(hub.lastPublishedId, 4)
+})
+
+t.test('past maxFilterGroups distinct filters, only a filter already served or one matching everything is admitted', async (t) => {
+  t.equal(DEFAULT_MAX_FILTER_GROUPS, 1000)
+  const hub = new Hub({ encode: encodeMetric, maxFilterGroups: 2 })
+  t.teardown(() => hub.close())
+  const cpu = compileTopicFilter(['cpu.*'])
+  const mem = compileTopicFilter(['mem.*'])
+  const disk = compileTopicFilter(['disk.*'])
+  t.ok(hub.admits(cpu))
+  const first = hub.subscribe(cpu, fakeSubscriber())
+  hub.subscribe(mem, fakeSubscriber())
+  t.notOk(hub.admits(disk), 'a third distinct filter waits')
+  t.ok(hub.admits(compileTopicFilter(['cpu.*', 'cpu.*'])), 'a filter already served joins its group')
+  t.ok(hub.admits(compileTopicFilter([])), 'the unfiltered stream is always served')
+  const all = hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  first.unsubscribe()
+  t.ok(hub.admits(disk), 'a place freed by the last member of a group; the unfiltered group takes none')
+  hub.subscribe(disk, fakeSubscriber())
+  all.unsubscribe()
+  t.notOk(hub.admits(cpu), 'full again')
 })

@@ -9,6 +9,7 @@ import {
   moveMetric,
   sectionOf,
   toggleIn,
+  withEntry,
   type Layout
 } from '../../../web/src/layout.js'
 
@@ -18,8 +19,8 @@ const custom: Layout = {
   pinned: ['btc.usd', 'web.signups'],
   hidden: ['pulseboard.rss_mib'],
   order: ['cpu.load', 'api/v1:latency-ms'],
-  kinds: { 'cpu.load': 'counter' },
-  intervals: { 'btc.usd': 60_000 },
+  kinds: new Map([['cpu.load', 'counter']]),
+  intervals: new Map([['btc.usd', 60_000]]),
   filter: 'usd & eur #1'
 }
 
@@ -44,13 +45,31 @@ t.test('garbage in the URL leaves fields at their defaults and never throws', as
     t.equal(layout.windowMs, DEFAULT_LAYOUT.windowMs, text)
   }
   const mixed = decodeLayout('#kind=a~b,~price,c,d~gauge~x,e~price&iv=a~7s,b~xs,c~1s&pin=,a,,a,b~c')
-  t.same(mixed.kinds, { e: 'price' })
-  t.same(mixed.intervals, { c: 1000 })
+  t.same(mixed.kinds, new Map([['e', 'price']]))
+  t.same(mixed.intervals, new Map([['c', 1000]]))
   t.same(mixed.pinned, ['a'], 'duplicates and names with ~ are dropped')
   t.equal(decodeLayout(`#q=${'x'.repeat(500)}`).filter.length, 200)
   const many = Array.from({ length: MAX_LIST + 10 }, (_, i) => `m${i}`).join(',')
   t.equal(decodeLayout(`#hide=${many}`).hidden.length, MAX_LIST)
   t.same(decodeLayout(`#pin=${'a'.repeat(201)},b`).pinned, ['b'], 'a name longer than the server allows is dropped')
+})
+
+t.test('metric names that are Object.prototype members are only keys', async (t) => {
+  const empty = decodeLayout('')
+  t.equal(empty.kinds.get('constructor'), undefined, 'no kind chosen for constructor')
+  t.equal(empty.intervals.get('toString'), undefined)
+  const layout = decodeLayout('#kind=constructor~price,__proto__~counter,hasOwnProperty~rate&iv=toString~60s,__proto__~1s')
+  t.same([...layout.kinds], [['constructor', 'price'], ['__proto__', 'counter'], ['hasOwnProperty', 'rate']])
+  t.same([...layout.intervals], [['toString', 60_000], ['__proto__', 1000]])
+  t.equal(decodeLayout(`#${encodeLayout(layout)}`).kinds.get('__proto__'), 'counter', 'and they survive the round trip')
+})
+
+t.test('withEntry sets or removes one metric in a copy', async (t) => {
+  const kinds = new Map([['a', 'price']])
+  const set = withEntry(kinds, 'constructor', 'rate')
+  t.same([...set], [['a', 'price'], ['constructor', 'rate']])
+  t.same([...kinds], [['a', 'price']], 'the original is unchanged')
+  t.same([...withEntry(set, 'constructor', undefined)], [['a', 'price']])
 })
 
 t.test('cards sort pinned first, then by group, then moved, then by name', async (t) => {
