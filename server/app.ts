@@ -174,14 +174,21 @@ function createFastify (config: Config): PulseboardApp {
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
   const app = createFastify(config)
-  const log = deps.log ?? await openLog(config, (err, message) => app.log.warn({ err }, message))
-  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId(), maxFilterGroups: config.maxFilterGroups, maxMetrics: config.maxMetrics })
-  // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
-  const stopFollowing = log.follow?.((events) => hub.publish(events))
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
     onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
   })
+  // Spread reconnects over a few seconds so clients do not all return at once.
+  const farewell = (): string => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000))
+  const log = deps.log ?? await openLog(config, {
+    warn: (err, message) => app.log.warn({ err }, message),
+    // An open stream may lack points Redis lost before this instance read them. Ending it makes its
+    // client resume, and a resume from before the loss gets event: reset instead of a silent gap.
+    onDataLoss: () => registry.closeAll(farewell)
+  })
+  const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId(), maxFilterGroups: config.maxFilterGroups, maxMetrics: config.maxMetrics })
+  // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
+  const stopFollowing = log.follow?.((events) => hub.publish(events))
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
 
@@ -196,8 +203,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   })
   app.addHook('preClose', async () => {
     hub.flushNow()
-    // Spread reconnects over a few seconds so clients do not all return at once.
-    registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
+    registry.closeAll(farewell)
   })
   app.addHook('onClose', async () => {
     stopFollowing?.()

@@ -42,7 +42,7 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
   cluster.setupPrimary({ serialization: 'advanced' })
   // Workers keep their own copy of the catalog: tell them what retention removes from it
   // (the first retention pass runs a timer's interval after `host` below is set).
-  const log = config.broker === 'sqlite' ? await openLog(config, options.warn, (metrics) => host?.forget(metrics, log?.latestId() ?? 0)) : undefined
+  const log = config.broker === 'sqlite' ? await openLog(config, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) }) : undefined
   const host = log === undefined ? undefined : new IpcLogHost(log)
   let stopping = false
 

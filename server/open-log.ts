@@ -1,14 +1,21 @@
 import type { Config } from './config.js'
+import type { EventId } from './core/event.js'
 import { DurableEventLog } from './log/durable-event-log.js'
 import type { EventLog } from './log/event-log.js'
 import { RedisEventLog } from './log/redis-event-log.js'
 
-/**
- * The log `config.broker` names: SQLite under `config.dataDir`, or Redis at
- * `config.redisUrl`. `warn` gets the failures the log recovers from by itself;
- * `onForget` the metrics that SQLite retention removes from the catalog.
- */
-export async function openLog (config: Config, warn: (err: unknown, message: string) => void, onForget?: (metrics: readonly string[]) => void): Promise<EventLog> {
+/** What the log tells its owner about, besides the events it delivers. */
+export interface LogHooks {
+  /** The failures the log recovers from by itself. */
+  readonly warn: (err: unknown, message: string) => void
+  /** Metrics that SQLite retention removed from the catalog. */
+  readonly onForget?: (metrics: readonly string[]) => void
+  /** Redis lost acknowledged data; the log goes on from `continuesFromId`. */
+  readonly onDataLoss?: (continuesFromId: EventId) => void
+}
+
+/** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
+export async function openLog (config: Config, { warn, onForget, onDataLoss }: LogHooks): Promise<EventLog> {
   if (config.broker === 'redis') {
     return await RedisEventLog.open({
       // parseConfig refuses BROKER=redis without REDIS_URL.
@@ -20,7 +27,10 @@ export async function openLog (config: Config, warn: (err: unknown, message: str
       retentionMs: config.retentionMs,
       recoveryMs: config.redisRecoveryMs,
       onError: (err) => warn(err, 'Redis connection or read failed; retrying'),
-      onDataLoss: (err) => warn(err, 'Redis lost acknowledged data; ids go on above every id delivered before')
+      onDataLoss: (err) => {
+        warn(err, 'Redis lost acknowledged data; ids go on above every id delivered before')
+        onDataLoss?.(err.continuesFromId)
+      }
     })
   }
   return DurableEventLog.open({

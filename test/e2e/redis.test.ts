@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import t from 'tap'
 import type { ApiError, MetricCatalog, PublishAck, ResetNotice, StoredEvent } from '../../server/core/event.js'
 import type { PulseboardApp } from '../../server/app.js'
@@ -84,6 +85,30 @@ function collect (reader: SseReader): SseFrame[] {
 const metricIds = (frames: readonly SseFrame[]): number[] =>
   frames.flatMap((frame) => frame.kind === 'event' && frame.event === 'metric' ? [Number(frame.id)] : [])
 
+/**
+ * Reads the stream as EventSource does: when the server ends it, reconnects with
+ * the last id received. Frames of every connection land in one list.
+ */
+function followLikeEventSource (t: { teardown: (fn: () => unknown) => void }, url: string): SseFrame[] {
+  const frames: SseFrame[] = []
+  const state: { reader?: SseReader, stopped: boolean } = { stopped: false }
+  t.teardown(() => { state.stopped = true; state.reader?.close() })
+  const pump = async (): Promise<void> => {
+    while (!state.stopped) {
+      const last = metricIds(frames).at(-1)
+      try {
+        state.reader = await SseReader.open(`${url}/api/stream`, last === undefined ? {} : { 'last-event-id': String(last) })
+        for (;;) frames.push(await state.reader.next(60_000))
+      } catch {
+        // The stream ended or could not open (Redis recovering): reconnect, as after a retry: delay.
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    }
+  }
+  pump().catch(() => {})
+  return frames
+}
+
 t.test('a Redis crash while publishing: 503s, no acknowledged point lost, every subscriber gets each id once, in order', async (t) => {
   const redis = await startRedis(t)
   if (redis === undefined) return
@@ -132,7 +157,8 @@ t.test('Redis restarted empty mid-publish: ids go on above every delivered id, l
   if (redis === undefined) return
   const instances = [await startInstance(t, redis.url), await startInstance(t, redis.url)]
   t.equal((await post(instances[0]!.url, [point('gone', 1)])).status, 202, 'a metric that only exists before the loss')
-  const streams = await Promise.all(instances.map(async ({ url }) => collect(await subscribe(url))))
+  const streams = instances.map(({ url }) => followLikeEventSource(t, url))
+  await waitFor(() => streams.every((frames) => frames.length > 0), 10_000, 'both subscribers to be connected')
   const acked: number[] = []
   const phase = { restarted: false, ackedAfterRestart: [] as number[] }
   const load = { running: true }
@@ -172,6 +198,10 @@ t.test('Redis restarted empty mid-publish: ids go on above every delivered id, l
     t.ok(ids.every((id, k) => k === 0 || id > ids[k - 1]!), `subscriber ${i}: ids strictly increasing (each once, in order)`)
     const seen = new Set(ids)
     t.same(acked.slice(ackedBeforeKill).filter((id) => id >= continuesFromId && !seen.has(id)), [], `subscriber ${i}: every point acknowledged after the recovery arrived`)
+    // Whatever this subscriber had not received of what Redis lost, it is told of: no silent gap.
+    const before = ids.filter((id) => id < continuesFromId).at(-1) ?? 0
+    const told = frames.some((frame) => frame.kind === 'event' && frame.event === 'reset')
+    t.ok(before === continuesFromId - 1 || told, `subscriber ${i}: last id before the loss ${before}, then event: reset or nothing missing`)
   }
 
   // A client that had read an id Redis then lost is told so, then gets what came after the loss.
@@ -191,4 +221,21 @@ t.test('Redis restarted empty mid-publish: ids go on above every delivered id, l
     t.ok(history.points.every((e) => e.id >= continuesFromId), 'history holds no point from before the loss')
     t.equal((await fetch(`${url}/api/metrics/gone/history`)).status, 404, 'a metric Redis lost is unknown')
   }
+})
+
+t.test('when Redis loses data, open streams end with a retry:, so each client resumes and learns of any gap', async (t) => {
+  const redis = await startRedis(t, { persist: false })
+  if (redis === undefined) return
+  const instance = await startInstance(t, redis.url)
+  t.equal((await post(instance.url, [point('before', 1)])).status, 202)
+  const reader = await subscribe(instance.url)
+  const client = new Redis(redis.url)
+  t.teardown(() => client.disconnect())
+  await client.flushall()
+  await waitFor(() => reader.ended, 10_000, 'the stream to end once the loss is seen')
+  const frames: SseFrame[] = []
+  for (;;) {
+    try { frames.push(await reader.next(100)) } catch { break }
+  }
+  t.ok(frames.some((frame) => frame.kind === 'retry'), 'it ends with a retry: delay, as at shutdown')
 })
