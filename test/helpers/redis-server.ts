@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { tempDir } from './app.js'
+import { freePort } from './free-port.js'
 
 /** The Debian redis-server that `.ci/run` installs. */
 export const REDIS_SERVER_PATH = '/usr/bin/redis-server'
@@ -23,18 +23,6 @@ export interface RedisServer {
   kill: () => Promise<void>
   /** Starts it again on the same port and dir, so it reloads what it had acknowledged. */
   restart: () => Promise<void>
-}
-
-/** A port nothing listens on right now. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 /** Spawns redis-server and resolves once it accepts connections. */
