@@ -23,9 +23,11 @@ import { sessionRoutes } from './routes/session.js'
 import { streamRoutes } from './routes/stream.js'
 import { webRoutes } from './routes/web.js'
 import { startSelfMetrics } from './sources/self-metrics.js'
+import { LocalAddressSlots } from './sse/address-slots.js'
 import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
 import { readTlsFiles } from './tls-files.js'
+import { trustProxyOption } from './trust-proxy.js'
 
 /**
  * The app over plain HTTP/1.1, or over TLS with HTTP/2 and HTTP/1.1, so a raw
@@ -133,6 +135,8 @@ function createFastify (config: Config): PulseboardApp {
   const options = {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
+    // request.ip, and so every per-address limit and log line, is the client's address behind a trusted proxy.
+    trustProxy: trustProxyOption(config.trustProxy),
     // A client that trickles its request (slowloris) is dropped with 408. Node only honours the
     // limit when the server is created with it, and checks every second rather than every 30 s.
     requestTimeout: config.requestTimeoutMs,
@@ -171,8 +175,10 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
   // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
   const stopFollowing = log.follow?.((events) => hub.publish(events))
+  const slots = new LocalAddressSlots()
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
+    slots,
     onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
   })
   const publisher = new Publisher(log, hub)
@@ -224,7 +230,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     maxBatchPoints: config.maxBatchPoints,
     rateLimitPerS: config.publishRateLimit
   })
-  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
+  await app.register(streamRoutes, { source: log, hub, registry, slots, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
   await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })

@@ -1,11 +1,14 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
+import { BlockList, isIPv6 } from 'node:net'
 import type { Writable } from 'node:stream'
+import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyPluginAsync } from 'fastify'
 import type { EventId } from '../core/event.js'
 import { compileTopicFilter, parseTopicList } from '../core/topic-filter.js'
 import { OverloadedError, QueryInvalidError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
+import type { AddressSlots } from '../sse/address-slots.js'
 import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
 import { encodeResponseHead } from '../sse/response-head.js'
@@ -16,9 +19,11 @@ export interface StreamRoutesOptions {
   readonly source: ReplaySource
   readonly hub: Hub
   readonly registry: ConnectionRegistry
+  /** Per-address stream slots: this process's, or shared by every worker of the port. */
+  readonly slots: AddressSlots
   /** Open streams allowed at once; past it, 503 with Retry-After. */
   readonly maxClients: number
-  /** Open streams allowed from one client address; past it, 503 with Retry-After. */
+  /** Open streams allowed from one client address (an IPv6 /64; loopback not counted); past it, 503 with Retry-After. */
   readonly maxClientsPerIp: number
   /** Reconnect delay sent as `retry:`, in ms. */
   readonly retryMs: number
@@ -32,6 +37,21 @@ interface StreamQuery {
 }
 
 const RESUME_ID = /^\d{1,15}$/
+
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addAddress('::1', 'ipv6')
+
+/**
+ * The per-address slot a client takes: its IPv4 address, or its IPv6 /64,
+ * which one subscriber usually holds whole (the key @fastify/rate-limit uses
+ * for the publish and sign-in limits too). None for loopback: that is a proxy
+ * in front (every client would share its cap) or a local tool.
+ */
+function slotKeyOf (ip: string): string | undefined {
+  const key = normalizeIP(ip)
+  return LOOPBACK.check(key, isIPv6(key) ? 'ipv6' : 'ipv4') ? undefined : key
+}
 const PING = Buffer.from(encodeComment('ping'))
 
 const STREAM_HEADERS = {
@@ -82,6 +102,8 @@ function respondHttp1 (response: ServerResponse, headers: ResponseHeaders): Writ
  * its own flow control, buffer and reset.
  */
 function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Writable {
+  // Reset while its slot was being taken: the registry ends it at once (respond would throw).
+  if (stream.destroyed) return stream
   // The same values Node's own response would send: numbers are sent as text, undefined ones skipped.
   stream.respond({ ...headers as OutgoingHttpHeaders, ':status': 200 })
   return stream
@@ -89,31 +111,40 @@ function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Wri
 
 /** GET /api/stream: the live event stream, with filter and resume, over HTTP/1.1 or HTTP/2. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http2SecureServer> = async (app, options) => {
-  const { source, hub, registry, maxClients, retryMs } = options
+  const { source, hub, registry, slots, maxClients, maxClientsPerIp, retryMs } = options
   const heartbeat = setInterval(() => hub.heartbeat(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
 
-  /** Which stream limit a new client from `address` would pass, if any. */
-  const limitReached = (address: string): string | undefined => {
-    if (registry.size >= maxClients) return `the server already serves ${maxClients} streams`
-    if (registry.countFrom(address) >= options.maxClientsPerIp) return `${address} already has ${options.maxClientsPerIp} streams open`
-    return undefined
+  /**
+   * Takes a stream slot for a client with `slotKey`, or says why it is refused.
+   * The total is checked after the slot is taken, so that nothing opens between
+   * the check and the stream however long the (shared) slots take to answer.
+   */
+  const refusal = async (slotKey: string | undefined): Promise<string | undefined> => {
+    if (slotKey !== undefined && !await slots.take(slotKey, maxClientsPerIp)) {
+      return `${isIPv6(slotKey) ? `${slotKey}/64` : slotKey} already has ${maxClientsPerIp} streams open`
+    }
+    if (registry.size < maxClients) return undefined
+    if (slotKey !== undefined) slots.release(slotKey)
+    return `the server already serves ${maxClients} streams`
   }
 
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
     const afterId = resumeId(request.headers, request.query)
-    const full = limitReached(request.ip)
-    if (full !== undefined) {
+    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
+    const ip = request.ip
+    const slotKey = slotKeyOf(ip)
+    const refused = await refusal(slotKey)
+    if (refused !== undefined) {
       // Ask for the same wait as a reconnecting EventSource would take.
       reply.header('retry-after', Math.ceil(retryMs / 1000))
-      throw new OverloadedError(full)
+      throw new OverloadedError(refused)
     }
-    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
     reply.hijack()
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }
     const out = 'stream' in reply.raw ? respondHttp2(reply.raw.stream, headers) : respondHttp1(reply.raw, headers)
-    const connection = registry.open(out, request.ip)
+    const connection = registry.open(out, ip, slotKey)
     connection.send(encodeRetry(retryMs))
     try {
       await replayThenFollow(connection, { source, live: hub, filter, afterId })
