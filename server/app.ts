@@ -5,6 +5,8 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { SharedLimits } from './cluster/limits-protocol.js'
+import { rateLimitStoreOver } from './cluster/rate-limit-store.js'
 import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
@@ -41,6 +43,8 @@ export interface AppDeps {
   readonly log?: EventLog
   /** Folder of the built dashboard; the dashboard is not served when undefined. */
   readonly webRoot?: string
+  /** Per-address limits shared by every worker of the port (a cluster worker's); this process's own when undefined. */
+  readonly sharedLimits?: SharedLimits
 }
 
 /** The parts of a running app that sources (self-metrics, demo) and tests use. */
@@ -175,7 +179,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
   // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
   const stopFollowing = log.follow?.((events) => hub.publish(events))
-  const slots = new LocalAddressSlots()
+  const slots = deps.sharedLimits?.slots ?? new LocalAddressSlots()
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
     slots,
@@ -213,6 +217,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   // Per route (publish and sign-in), counted per address before the body is read.
   await app.register(rateLimit, {
     global: false,
+    ...(deps.sharedLimits === undefined ? {} : { store: rateLimitStoreOver(deps.sharedLimits) }),
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
   })
   const readers = readTokens(config)
