@@ -5,6 +5,7 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify'
+import { trustProxyOption } from './client-address.js'
 import type { SharedLimits } from './cluster/limits-protocol.js'
 import { rateLimitStoreOver } from './cluster/rate-limit-store.js'
 import { publishTokens, readTokens, type Config } from './config.js'
@@ -29,7 +30,6 @@ import { LocalAddressSlots } from './sse/address-slots.js'
 import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
 import { readTlsFiles } from './tls-files.js'
-import { trustProxyOption } from './trust-proxy.js'
 
 /**
  * The app over plain HTTP/1.1, or over TLS with HTTP/2 and HTTP/1.1, so a raw

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http'
 import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
-import { BlockList, isIPv6 } from 'node:net'
 import type { Writable } from 'node:stream'
-import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyPluginAsync } from 'fastify'
+import { describeSlotKey, streamSlotKey } from '../client-address.js'
 import type { EventId } from '../core/event.js'
 import { compileTopicFilter, parseTopicList } from '../core/topic-filter.js'
 import { OverloadedError, QueryInvalidError } from '../errors.js'
@@ -37,21 +36,6 @@ interface StreamQuery {
 }
 
 const RESUME_ID = /^\d{1,15}$/
-
-const LOOPBACK = new BlockList()
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
-LOOPBACK.addAddress('::1', 'ipv6')
-
-/**
- * The per-address slot a client takes: its IPv4 address, or its IPv6 /64,
- * which one subscriber usually holds whole (the key @fastify/rate-limit uses
- * for the publish and sign-in limits too). None for loopback: that is a proxy
- * in front (every client would share its cap) or a local tool.
- */
-function slotKeyOf (ip: string): string | undefined {
-  const key = normalizeIP(ip)
-  return LOOPBACK.check(key, isIPv6(key) ? 'ipv6' : 'ipv4') ? undefined : key
-}
 const PING = Buffer.from(encodeComment('ping'))
 
 const STREAM_HEADERS = {
@@ -122,7 +106,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
    */
   const refusal = async (slotKey: string | undefined): Promise<string | undefined> => {
     if (slotKey !== undefined && !await slots.take(slotKey, maxClientsPerIp)) {
-      return `${isIPv6(slotKey) ? `${slotKey}/64` : slotKey} already has ${maxClientsPerIp} streams open`
+      return `${describeSlotKey(slotKey)} already has ${maxClientsPerIp} streams open`
     }
     if (registry.size < maxClients) return undefined
     if (slotKey !== undefined) slots.release(slotKey)
@@ -132,8 +116,9 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
     const afterId = resumeId(request.headers, request.query)
     const filter = compileTopicFilter(parseTopicList(request.query.metrics))
-    const ip = request.ip
-    const slotKey = slotKeyOf(ip)
+    // Fastify types it as a string, but a client that has already gone has no address left.
+    const ip = request.ip as string | undefined
+    const slotKey = streamSlotKey(ip)
     const refused = await refusal(slotKey)
     if (refused !== undefined) {
       // Ask for the same wait as a reconnecting EventSource would take.
@@ -144,7 +129,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }
     const out = 'stream' in reply.raw ? respondHttp2(reply.raw.stream, headers) : respondHttp1(reply.raw, headers)
-    const connection = registry.open(out, ip, slotKey)
+    const connection = registry.open(out, String(ip), slotKey)
     connection.send(encodeRetry(retryMs))
     try {
       await replayThenFollow(connection, { source, live: hub, filter, afterId })
