@@ -5,6 +5,9 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
+import { trustProxyOption } from './client-address.js'
+import type { SharedLimits } from './cluster/limits-protocol.js'
+import { rateLimitStoreOver } from './cluster/rate-limit-store.js'
 import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, OverloadedError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
@@ -26,6 +29,7 @@ import { sessionRoutes } from './routes/session.js'
 import { streamRoutes } from './routes/stream.js'
 import { webRoutes } from './routes/web.js'
 import { startSelfMetrics } from './sources/self-metrics.js'
+import { LocalAddressSlots } from './sse/address-slots.js'
 import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
 import { readTlsFiles } from './tls-files.js'
@@ -42,6 +46,8 @@ export interface AppDeps {
   readonly log?: EventLog
   /** Folder of the built dashboard; the dashboard is not served when undefined. */
   readonly webRoot?: string
+  /** Per-address limits shared by every worker of the port (a cluster worker's); this process's own when undefined. */
+  readonly sharedLimits?: SharedLimits
 }
 
 /** The parts of a running app that sources (self-metrics, demo) and tests use. */
@@ -140,6 +146,8 @@ function createFastify (config: Config): PulseboardApp {
   const options = {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
+    // request.ip, and so every per-address limit and log line, is the client's address behind a trusted proxy.
+    trustProxy: trustProxyOption(config.trustProxy),
     // A client that trickles its request (slowloris) is dropped with 408. Node only honours the
     // limit when the server is created with it, and checks every second rather than every 30 s.
     requestTimeout: config.requestTimeoutMs,
@@ -174,8 +182,10 @@ function createFastify (config: Config): PulseboardApp {
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
   const app = createFastify(config)
+  const slots = deps.sharedLimits?.slots ?? new LocalAddressSlots()
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
+    slots,
     onClose: (reason, address) => app.log.debug({ reason, address }, 'stream closed')
   })
   // Spread reconnects over a few seconds so clients do not all return at once.
@@ -229,6 +239,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   // Per route (publish and sign-in), counted per address before the body is read.
   await app.register(rateLimit, {
     global: false,
+    ...(deps.sharedLimits === undefined ? {} : { store: rateLimitStoreOver(deps.sharedLimits) }),
     errorResponseBuilder: (_request, context) => new RateLimitedError(`at most ${context.max} publishes a second from one address; retry in ${context.after}`)
   })
   const sessions = readers.length === 0 ? undefined : new SessionCookies({ tokens: readers })
@@ -244,7 +255,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     maxBatchPoints: config.maxBatchPoints,
     rateLimitPerS: config.publishRateLimit
   })
-  await app.register(streamRoutes, { source: log, hub, registry, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, maxFilterGlobs: config.maxFilterGlobs, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
+  await app.register(streamRoutes, { source: log, hub, registry, slots, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, maxFilterGlobs: config.maxFilterGlobs, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
   await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })

@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster'
 import { once } from 'node:events'
+import { LimitsHost } from './cluster/limits-host.js'
+import type { LimitsMessage } from './cluster/limits-protocol.js'
 import type { Config } from './config.js'
 import { IpcLogHost } from './log/ipc-log-host.js'
-import type { IpcChannel } from './log/ipc-protocol.js'
+import type { IpcChannel, LogMessage } from './log/ipc-protocol.js'
 import { openLog } from './open-log.js'
 
 /**
@@ -20,7 +22,7 @@ export interface PrimaryOptions {
 }
 
 /** The primary's end of a worker's IPC channel. */
-function channelTo (worker: Worker): IpcChannel {
+function channelTo (worker: Worker): IpcChannel<LogMessage | LimitsMessage> {
   return {
     send: (message) => { worker.send(message) },
     onMessage: (listener) => { worker.on('message', listener) },
@@ -33,7 +35,8 @@ function channelTo (worker: Worker): IpcChannel {
  * The primary of `--workers N`: forks N workers that share the port. With the
  * embedded broker it also owns the SQLite log (the only process that opens
  * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
- * talks to Redis itself. A worker that dies after it listened is replaced, in its slot.
+ * talks to Redis itself. Either way it keeps the per-address stream and rate
+ * limits of the whole port (cluster/limits-host.ts). A worker that dies after it listened is replaced, in its slot.
  * Resolves with a function that stops the workers (SIGTERM, so each closes
  * its streams gracefully), then the log.
  */
@@ -44,11 +47,14 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
   // (the first retention pass runs a timer's interval after `host` below is set).
   const log = config.broker === 'sqlite' ? await openLog(config, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) }) : undefined
   const host = log === undefined ? undefined : new IpcLogHost(log)
+  const limits = new LimitsHost()
   let stopping = false
 
   const fork = (slot: number): void => {
     const worker = cluster.fork({ [WORKER_SLOT_ENV]: String(slot) })
-    host?.attach(channelTo(worker))
+    const channel = channelTo(worker)
+    host?.attach(channel)
+    limits.attach(channel)
     let listening = false
     worker.once('listening', () => { listening = true })
     worker.once('exit', (code, signal) => {

@@ -74,6 +74,34 @@ export const hostNames: Parser<readonly string[]> = {
   }
 }
 
+/** Proxies to believe: a hop count, or the addresses and ranges whose X-Forwarded-For is read. */
+export type ProxyTrust = number | readonly string[]
+
+/** Names of address ranges that Fastify's proxy matcher (proxy-addr) knows. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An address, a CIDR range such as 10.0.0.0/8 or fd00::/8, or one of RANGE_NAMES. */
+function isAddressRange (entry: string): boolean {
+  if (RANGE_NAMES.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+}
+
+/** `TRUST_PROXY`: a hop count from 1 to 32, or comma-separated addresses, CIDR ranges and range names. */
+export const proxyTrust: Parser<ProxyTrust> = {
+  expected: 'a hop count from 1 to 32, or a comma-separated list of addresses, CIDR ranges (10.0.0.0/8) and loopback, linklocal or uniquelocal',
+  parse: (raw) => {
+    if (/^\d+$/.test(raw)) {
+      const hops = Number(raw)
+      return hops >= 1 && hops <= 32 ? hops : undefined
+    }
+    const list = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0)
+    return list.length > 0 && list.every(isAddressRange) ? list : undefined
+  }
+}
+
 /** Any string with something other than white space in it. */
 export const text: Parser<string> = {
   expected: 'a non-empty string',

@@ -1,5 +1,5 @@
 import type { Config } from './config.js'
-import { bool, duration, hostNames, int, oneOf, origins, text, type Parser } from './config-parsers.js'
+import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_MAX_FILTER_GLOBS } from './core/topic-filter.js'
 import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from './hub/hub.js'
@@ -76,7 +76,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('corsOrigins', 'CORS_ORIGINS', origins, [], 'browser origins allowed to read the stream and read APIs (default: none, CORS off)'),
   setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', int(1000, 600_000), DEFAULT_REQUEST_TIMEOUT_MS, 'ms a client has to send a whole request (slow senders get 408)'),
   setting('publishRateLimit', 'PUBLISH_RATE_LIMIT', int(0, 1_000_000), DEFAULT_PUBLISH_RATE_LIMIT, 'publish requests per second from one IP address (0 = no limit)'),
-  setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address'),
+  setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address (IPv6: one /64; loopback not counted)'),
+  setting('trustProxy', 'TRUST_PROXY', proxyTrust, undefined, 'proxies whose X-Forwarded-For names the client: addresses or CIDRs, comma-separated (loopback, 10.0.0.0/8), or a hop count (default: none)'),
   setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
   setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
   setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),

@@ -1,6 +1,6 @@
 import { checkConfig } from './config-checks.js'
 import { ConfigError } from './config-error.js'
-import { bool } from './config-parsers.js'
+import { bool, type ProxyTrust } from './config-parsers.js'
 import { flagOf, SETTINGS, type Broker, type LogLevel, type Setting, type SettingKey } from './config-settings.js'
 
 /**
@@ -50,10 +50,15 @@ export interface Config {
   readonly maxClientBufferBytes: number
   /** Concurrent stream clients (more → 503). Default 20000. */
   readonly maxClients: number
-  /** Concurrent stream clients from one IP address (more → 503). Default 200. */
+  /** Concurrent stream clients from one IP address, or one IPv6 /64 (more → 503); loopback clients are not counted. Default 200. */
   readonly maxClientsPerIp: number
   /** Wrong tokens a minute from one address before it gets 429 for the rest of that minute. Default 10. */
   readonly authFailureLimit: number
+  /**
+   * Proxies whose `X-Forwarded-For` is believed: addresses, CIDR ranges and `loopback`/`linklocal`/`uniquelocal`,
+   * or a hop count. The client's address is then read from that header for limits and logs. Default none.
+   */
+  readonly trustProxy?: ProxyTrust
   /** Browser origins allowed to read the stream and the read APIs (CORS); empty turns CORS off. Default empty. */
   readonly corsOrigins: readonly string[]
   /** Time a client has to send a whole request (headers and body) before it is dropped with 408, in ms. Default 30000. */

@@ -5,10 +5,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
+import { LimitsClient } from './cluster/limits-client.js'
+import type { LimitsMessage } from './cluster/limits-protocol.js'
 import { startPrimary, WORKER_SLOT_ENV } from './cluster-primary.js'
 import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
 import { IpcEventLog } from './log/ipc-event-log.js'
-import type { IpcChannel } from './log/ipc-protocol.js'
+import type { IpcChannel, LogMessage } from './log/ipc-protocol.js'
 import { StoreOpenError } from './log/store-errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
@@ -23,7 +25,7 @@ function packageRoot (): string {
 }
 
 /** A worker's end of the IPC channel to the primary. */
-const primaryChannel: IpcChannel = {
+const primaryChannel: IpcChannel<LogMessage | LimitsMessage> = {
   send: (message) => { process.send?.(message) },
   onMessage: (listener) => { process.on('message', listener) },
   onDisconnect: (listener) => { process.once('disconnect', listener) },
@@ -72,7 +74,12 @@ async function main (): Promise<void> {
     return
   }
   const log = cluster.isWorker && config.broker === 'sqlite' ? await IpcEventLog.connect(primaryChannel) : undefined
-  const app = await buildApp({ ...config, ...withInstanceId(config) }, { webRoot: join(packageRoot(), 'web', 'dist'), ...(log === undefined ? {} : { log }) })
+  const app = await buildApp({ ...config, ...withInstanceId(config) }, {
+    webRoot: join(packageRoot(), 'web', 'dist'),
+    ...(log === undefined ? {} : { log }),
+    // A worker's per-address limits are counted by the primary, so they hold for the whole port.
+    sharedLimits: cluster.isWorker ? new LimitsClient(primaryChannel) : undefined
+  })
   const stops: Array<() => void> = []
   // In a worker, Ctrl-C reaches the whole process group; the primary relays it as SIGTERM, one signal per worker.
   if (cluster.isWorker) process.on('SIGINT', () => {})

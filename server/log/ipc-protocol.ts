@@ -6,9 +6,9 @@ import type { EventId, MetricSummary, StoredEvent } from '../core/event.js'
  * primary's reader threads cross as bytes, not as arrays of numbers.
  */
 
-/** One end of an IPC channel (a cluster worker, or `process` inside one). */
-export interface IpcChannel {
-  send: (message: LogMessage) => void
+/** One end of an IPC channel (a cluster worker, or `process` inside one), carrying messages of type `M`. */
+export interface IpcChannel<M = LogMessage> {
+  send: (message: M) => void
   onMessage: (listener: (message: unknown) => void) => void
   onDisconnect: (listener: () => void) => void
   readonly connected: () => boolean

@@ -2,10 +2,12 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server, ServerResponse }
 import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { FastifyPluginAsync } from 'fastify'
+import { describeSlotKey, streamSlotKey } from '../client-address.js'
 import type { EventId } from '../core/event.js'
 import { compileTopicFilter, parseTopicList, type TopicFilter } from '../core/topic-filter.js'
 import { OverloadedError, QueryInvalidError, TooManyFiltersError, TooManyGlobsError } from '../errors.js'
 import type { Hub } from '../hub/hub.js'
+import type { AddressSlots } from '../sse/address-slots.js'
 import type { ConnectionRegistry } from '../sse/connection-registry.js'
 import { replayThenFollow, type ReplaySource } from '../sse/resume.js'
 import { encodeResponseHead } from '../sse/response-head.js'
@@ -16,9 +18,11 @@ export interface StreamRoutesOptions {
   readonly source: ReplaySource
   readonly hub: Hub
   readonly registry: ConnectionRegistry
+  /** Per-address stream slots: this process's, or shared by every worker of the port. */
+  readonly slots: AddressSlots
   /** Open streams allowed at once; past it, 503 with Retry-After. */
   readonly maxClients: number
-  /** Open streams allowed from one client address; past it, 503 with Retry-After. */
+  /** Open streams allowed from one client address (an IPv6 /64; loopback not counted); past it, 503 with Retry-After. */
   readonly maxClientsPerIp: number
   /** Distinct globs allowed in `?metrics=`; past it, 400. */
   readonly maxFilterGlobs: number
@@ -84,6 +88,8 @@ function respondHttp1 (response: ServerResponse, headers: ResponseHeaders): Writ
  * its own flow control, buffer and reset.
  */
 function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Writable {
+  // Reset while its slot was being taken: the registry ends it at once (respond would throw).
+  if (stream.destroyed) return stream
   // The same values Node's own response would send: numbers are sent as text, undefined ones skipped.
   stream.respond({ ...headers as OutgoingHttpHeaders, ':status': 200 })
   return stream
@@ -91,16 +97,24 @@ function respondHttp2 (stream: ServerHttp2Stream, headers: ResponseHeaders): Wri
 
 /** GET /api/stream: the live event stream, with filter and resume, over HTTP/1.1 or HTTP/2. */
 export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http2SecureServer> = async (app, options) => {
-  const { source, hub, registry, maxClients, retryMs } = options
+  const { source, hub, registry, slots, maxClients, maxClientsPerIp, retryMs } = options
   const heartbeat = setInterval(() => hub.heartbeat(PING), options.heartbeatMs)
   app.addHook('onClose', async () => clearInterval(heartbeat))
 
-  /** Why a new client from `address` asking for `filter` cannot be served now, if it cannot. */
-  const refusal = (address: string, filter: TopicFilter): Error | undefined => {
-    if (registry.size >= maxClients) return new OverloadedError(`the server already serves ${maxClients} streams`)
-    if (registry.countFrom(address) >= options.maxClientsPerIp) return new OverloadedError(`${address} already has ${options.maxClientsPerIp} streams open`)
-    if (!hub.admits(filter)) return new TooManyFiltersError('the server already serves its limit of distinct ?metrics= filters; use one already in use, or none')
-    return undefined
+  /**
+   * Takes a stream slot for a client with `slotKey`, or says why it is refused.
+   * The total is checked after the slot is taken, so that nothing opens between
+   * the check and the stream however long the (shared) slots take to answer.
+   */
+  const refusal = async (slotKey: string | undefined, filter: TopicFilter): Promise<Error | undefined> => {
+    if (slotKey !== undefined && !await slots.take(slotKey, maxClientsPerIp)) {
+      return new OverloadedError(`${describeSlotKey(slotKey)} already has ${maxClientsPerIp} streams open`)
+    }
+    const refused = registry.size >= maxClients
+      ? new OverloadedError(`the server already serves ${maxClients} streams`)
+      : hub.admits(filter) ? undefined : new TooManyFiltersError('the server already serves its limit of distinct ?metrics= filters; use one already in use, or none')
+    if (refused !== undefined && slotKey !== undefined) slots.release(slotKey)
+    return refused
   }
 
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
@@ -109,7 +123,10 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
     if (filter.globCount > options.maxFilterGlobs) {
       throw new TooManyGlobsError(`?metrics= holds ${filter.globCount} distinct globs; at most ${options.maxFilterGlobs} are allowed`)
     }
-    const refused = refusal(request.ip, filter)
+    // Fastify types it as a string, but a client that has already gone has no address left.
+    const ip = request.ip as string | undefined
+    const slotKey = streamSlotKey(ip)
+    const refused = await refusal(slotKey, filter)
     if (refused !== undefined) {
       // Ask for the same wait as a reconnecting EventSource would take.
       reply.header('retry-after', Math.ceil(retryMs / 1000))
@@ -119,7 +136,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
     // Headers set by earlier hooks (security headers, later CORS) go out with ours.
     const headers = { ...reply.raw.getHeaders(), ...reply.getHeaders(), ...STREAM_HEADERS }
     const out = 'stream' in reply.raw ? respondHttp2(reply.raw.stream, headers) : respondHttp1(reply.raw, headers)
-    const connection = registry.open(out, request.ip)
+    const connection = registry.open(out, String(ip), slotKey)
     connection.send(encodeRetry(retryMs))
     try {
       await replayThenFollow(connection, { source, live: hub, filter, afterId })

@@ -173,18 +173,46 @@ t.test('past MAX_CLIENTS a stream request gets 503 with Retry-After', async (t) 
 })
 
 t.test('past MAX_CLIENTS_PER_IP one address gets 503 with Retry-After', async (t) => {
-  const { url, app } = await startTestServer(t, { maxClientsPerIp: 2 })
-  const first = await openReader(t, `${url}/api/stream`)
-  await openReader(t, `${url}/api/stream`)
-  const third = await openReader(t, `${url}/api/stream`)
+  const { url, app } = await startTestServer(t, { maxClientsPerIp: 2, trustProxy: ['127.0.0.1'] })
+  const from = { 'x-forwarded-for': '203.0.113.9' }
+  const first = await openReader(t, `${url}/api/stream`, from)
+  await openReader(t, `${url}/api/stream`, from)
+  const third = await openReader(t, `${url}/api/stream`, from)
   t.equal(third.status, 503)
   t.equal(third.headers['retry-after'], '3')
-  t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED', message: /127\.0\.0\.1 already has 2 streams/ })
+  t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED', message: /203\.0\.113\.9 already has 2 streams/ })
+  t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '203.0.113.10' })).status, 200, 'another address has its own slots')
   first.close()
-  await waitFor(() => app.pulseboard.registry.countFrom('127.0.0.1') === 1)
-  t.equal((await openReader(t, `${url}/api/stream`)).status, 200, 'a slot frees when a stream closes')
+  await waitFor(() => app.pulseboard.registry.size === 2)
+  t.equal((await openReader(t, `${url}/api/stream`, from)).status, 200, 'a slot frees when a stream closes')
   const health = await (await fetch(`${url}/healthz`)).json() as { maxClientsPerIp: number }
   t.equal(health.maxClientsPerIp, 2, 'the limit is visible in /healthz')
+})
+
+t.test('loopback clients are not held to MAX_CLIENTS_PER_IP, only to MAX_CLIENTS', async (t) => {
+  const { url } = await startTestServer(t, { maxClientsPerIp: 2, maxClients: 4 })
+  for (let i = 0; i < 4; i++) t.equal((await openReader(t, `${url}/api/stream`)).status, 200, `stream ${i + 1} from 127.0.0.1`)
+  const over = await openReader(t, `${url}/api/stream`)
+  t.equal(over.status, 503)
+  t.match(JSON.parse(await over.text()), { code: 'PB_ERR_OVERLOADED', message: /already serves 4 streams/ })
+})
+
+t.test('without TRUST_PROXY a client\'s X-Forwarded-For is ignored', async (t) => {
+  const { url } = await startTestServer(t, { maxClientsPerIp: 1 })
+  for (let i = 0; i < 3; i++) {
+    t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '203.0.113.9' })).status, 200, 'counted as loopback, not as the address it claims')
+  }
+})
+
+t.test('an IPv6 client is counted per /64', async (t) => {
+  const { url } = await startTestServer(t, { maxClientsPerIp: 2, trustProxy: ['loopback'] })
+  t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '2001:db8:0:7::1' })).status, 200)
+  t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '2001:db8:0:7:aaaa::2' })).status, 200)
+  const third = await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '2001:db8:0:7:ffff:ffff:ffff:3' })
+  t.equal(third.status, 503, 'a third address of the same /64 is refused')
+  t.match(JSON.parse(await third.text()), { code: 'PB_ERR_OVERLOADED', message: /2001:db8:0:7::\/64 already has 2 streams/ })
+  t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '2001:db8:0:8::1' })).status, 200, 'the next /64 has its own slots')
+  t.equal((await openReader(t, `${url}/api/stream`, { 'x-forwarded-for': '::ffff:198.51.100.4' })).status, 200, 'an IPv4-mapped address counts as IPv4')
 })
 
 t.test('closing the server ends every stream with a jittered retry', async (t) => {

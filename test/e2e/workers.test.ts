@@ -1,4 +1,4 @@
-import { get } from 'node:http'
+import { get, request } from 'node:http'
 import type { Test } from 'tap'
 import t from 'tap'
 import type { MetricCatalog, PublishAck } from '../../server/core/event.js'
@@ -35,10 +35,10 @@ async function clientsByWorker (url: string, total: number): Promise<Map<number,
 }
 
 /** Opens streams one by one until both workers hold at least one (the primary hands connections round robin). */
-async function streamsOnBothWorkers (t: Test, url: string): Promise<SseReader[]> {
+async function streamsOnBothWorkers (t: Test, url: string, headers: Record<string, string> = {}): Promise<SseReader[]> {
   const readers: SseReader[] = []
   for (;;) {
-    const reader = await SseReader.open(`${url}/api/stream?metrics=w`)
+    const reader = await SseReader.open(`${url}/api/stream?metrics=w`, headers)
     t.teardown(() => reader.close())
     readers.push(reader)
     const byWorker = await clientsByWorker(url, readers.length)
@@ -123,4 +123,41 @@ t.test('--workers 2 with Redis: each worker reads the stream itself', async (t) 
   if (redis === undefined) return
   const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false', BROKER: 'redis', REDIS_URL: redis.url }, { timeoutMs: STARTUP_MS })
   await checkCluster(t, server.url, 'redis')
+})
+
+/** One wrong sign-in on a connection of its own (so the cluster hands it to the next worker), from the forwarded client `from`; resolves with the status. */
+async function signIn (url: string, from: string): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': from }
+    const attempt = request(`${url}/api/session`, { method: 'POST', agent: false, timeout: 5000, headers }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    attempt.on('timeout', () => attempt.destroy(new Error('no answer from /api/session within 5 s')))
+    attempt.on('error', reject)
+    attempt.end('token=guess')
+  })
+}
+
+t.test('--workers 2: the per-address stream cap and the sign-in limit hold for the whole port, and logs name the forwarded client', async (t) => {
+  const reader = 'reader-token-1'
+  const server = await startServer(t, ['--workers', '2'], {
+    SELF_METRICS: 'false', MAX_CLIENTS_PER_IP: '3', TRUST_PROXY: '127.0.0.1', READ_TOKEN: reader, LOG_LEVEL: 'debug'
+  }, { timeoutMs: STARTUP_MS })
+  const authorization = `Bearer ${reader}`
+  // Local streams (not capped per address) until both workers serve, so that connections alternate between them.
+  await streamsOnBothWorkers(t, server.url, { authorization })
+  const statuses: number[] = []
+  // Each open stream holds a connection of its own, handed to the workers in turn: the cap must count both.
+  for (let i = 0; i < 5; i++) {
+    const stream = await SseReader.open(`${server.url}/api/stream`, { authorization, 'x-forwarded-for': '203.0.113.7' }, 10_000)
+    t.teardown(() => stream.close())
+    statuses.push(stream.status)
+  }
+  t.same(statuses, [200, 200, 200, 503, 503], 'three streams from one client, whichever worker they land on')
+
+  const attempts: number[] = []
+  for (let i = 0; i < 12; i++) attempts.push(await signIn(server.url, '203.0.113.8'))
+  t.same(attempts, [...Array<number>(10).fill(401), 429, 429], 'ten sign-in attempts a minute from one client, across both workers')
+  t.match(server.output(), /"remoteAddress":"203\.0\.113\.8"/, 'the request log names the client, not the proxy')
 })

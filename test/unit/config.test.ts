@@ -53,6 +53,7 @@ t.test('defaults', async (t) => {
     allowAnonymousPublish: false
   })
   t.notOk('publishToken' in config, 'no token by default')
+  t.notOk('trustProxy' in config, 'no proxy is trusted by default')
   t.ok(Object.isFrozen(config))
   t.equal(DEFAULT_PORT, 3000)
 })
@@ -65,6 +66,7 @@ t.test('reads every setting from the environment', async (t) => {
     ALLOW_ANONYMOUS_PUBLISH: 'false',
     ALLOWED_HOSTS: 'pulse.example.com, .corp.example',
     MAX_CLIENTS_PER_IP: '7',
+    TRUST_PROXY: '10.0.0.0/8, loopback',
     PUBLISH_RATE_LIMIT: '0',
     REQUEST_TIMEOUT_MS: '1000',
     CORS_ORIGINS: 'https://ops.example.com, http://localhost:5173',
@@ -119,6 +121,7 @@ t.test('reads every setting from the environment', async (t) => {
     maxClientBufferBytes: 16384,
     maxClients: 1,
     maxClientsPerIp: 7,
+    trustProxy: ['10.0.0.0/8', 'loopback'],
     publishRateLimit: 0,
     requestTimeoutMs: 1000,
     authFailureLimit: 3,
@@ -239,7 +242,7 @@ t.test('configHelp lists every setting with its variable and default', async (t)
   t.match(help, /--log-level <value> +LOG_LEVEL +fatal \| error .*\(default info\)/)
   t.match(help, /--help, -h +print this help and exit\n$/)
   const env = ['PORT', 'HOST', 'DATA_DIR', 'PUBLISH_TOKEN', 'READ_TOKEN', 'TLS_CERT', 'TLS_KEY', 'HEARTBEAT_MS', 'LOG_LEVEL', 'BODY_LIMIT_BYTES', 'MAX_BATCH_POINTS',
-    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOWED_HOSTS', 'AUTH_FAILURE_LIMIT', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
+    'WINDOW_SIZE', 'WINDOW_BYTES', 'MAX_CLIENT_BUFFER_BYTES', 'MAX_CLIENTS', 'MAX_CLIENTS_PER_IP', 'TRUST_PROXY', 'PUBLISH_RATE_LIMIT', 'REQUEST_TIMEOUT_MS', 'CORS_ORIGINS', 'ALLOWED_HOSTS', 'AUTH_FAILURE_LIMIT', 'ALLOW_ANONYMOUS_PUBLISH', 'RETENTION', 'MAX_POINTS', 'FLUSH_MS', 'RETRY_MS', 'MAX_METRICS', 'SELF_METRICS', 'DEMO']
   for (const name of env) t.match(help, new RegExp(` ${name} `), name)
 })
 
@@ -301,6 +304,15 @@ t.test('CORS_ORIGINS takes origins only', async (t) => {
     t.match(configError([], { CORS_ORIGINS: raw }), { setting: 'CORS_ORIGINS' }, raw)
   }
   t.same(parseConfig([], { CORS_ORIGINS: 'http://[::1]:8080' }).corsOrigins, ['http://[::1]:8080'])
+})
+
+t.test('TRUST_PROXY takes addresses, CIDR ranges and range names, or a hop count', async (t) => {
+  t.same(parseConfig([], { TRUST_PROXY: '192.0.2.10,2001:db8::/32 , uniquelocal,linklocal' }).trustProxy, ['192.0.2.10', '2001:db8::/32', 'uniquelocal', 'linklocal'])
+  t.same(parseConfig(['--trust-proxy', '::1/128'], {}).trustProxy, ['::1/128'])
+  t.equal(parseConfig([], { TRUST_PROXY: '2' }).trustProxy, 2)
+  for (const raw of ['0', '33', 'true', '*', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/x', 'proxy.example.com', ' , ', '300.1.1.1']) {
+    t.match(configError([], { TRUST_PROXY: raw }), { setting: 'TRUST_PROXY', message: /TRUST_PROXY must be a hop count from 1 to 32, or a comma-separated list of addresses/ }, raw)
+  }
 })
 
 t.test('BROKER=redis needs REDIS_URL', async (t) => {

@@ -1,56 +1,17 @@
-import { EventEmitter } from 'node:events'
 import t from 'tap'
 import type { StoredEvent } from '../../../server/core/event.js'
 import { IpcEventLog } from '../../../server/log/ipc-event-log.js'
 import { IpcLogHost } from '../../../server/log/ipc-log-host.js'
 import type { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import type { IpcChannel, LogMessage } from '../../../server/log/ipc-protocol.js'
+import type { LogMessage } from '../../../server/log/ipc-protocol.js'
+import { channelPair, type ChannelPair } from '../../helpers/ipc-channel-pair.js'
 import { fill, ids, open, parse, point } from '../../helpers/sqlite-log.js'
 import { waitFor } from '../../helpers/wait-for.js'
 
-/** Both ends of an in-memory IPC channel: messages are cloned and delivered on a later turn, as over a pipe. */
-function channelPair (): { primary: IpcChannel, worker: IpcChannel, disconnect: () => void, sent: LogMessage[], hold: () => () => void } {
-  const toPrimary = new EventEmitter()
-  const toWorker = new EventEmitter()
-  const state = { connected: true, held: undefined as Array<() => void> | undefined }
-  const sent: LogMessage[] = []
-  const end = (inbox: EventEmitter, outbox: EventEmitter, record: boolean): IpcChannel => ({
-    send: (message) => {
-      if (record) sent.push(message)
-      const copy = structuredClone(message)
-      const deliver = (): void => { setImmediate(() => outbox.emit('message', copy)) }
-      if (!record && state.held !== undefined) state.held.push(deliver)
-      else deliver()
-    },
-    onMessage: (listener) => { inbox.on('message', listener) },
-    onDisconnect: (listener) => { inbox.once('disconnect', listener) },
-    connected: () => state.connected
-  })
-  return {
-    primary: end(toPrimary, toWorker, true),
-    worker: end(toWorker, toPrimary, false),
-    disconnect: () => {
-      state.connected = false
-      toPrimary.emit('disconnect')
-      toWorker.emit('disconnect')
-    },
-    sent,
-    /** Holds what the worker sends until the returned function is called. */
-    hold: () => {
-      state.held = []
-      return () => {
-        const held = state.held ?? []
-        state.held = undefined
-        for (const deliver of held) deliver()
-      }
-    }
-  }
-}
-
 /** A host on `store` with two workers' channels attached. */
-function twoChannels (store: SqliteEventLog): [ReturnType<typeof channelPair>, ReturnType<typeof channelPair>] {
+function twoChannels (store: SqliteEventLog): [ChannelPair<LogMessage>, ChannelPair<LogMessage>] {
   const host = new IpcLogHost(store)
-  const pairs = [channelPair(), channelPair()] as const
+  const pairs = [channelPair<LogMessage>(), channelPair<LogMessage>()] as const
   for (const pair of pairs) host.attach(pair.primary)
   return [...pairs]
 }
@@ -113,7 +74,7 @@ t.test('a worker appends, reads and follows through the primary', async (t) => {
 
 t.test('calls waiting when the channel closes are refused', async (t) => {
   const store = open(t)
-  const pair = channelPair()
+  const pair = channelPair<LogMessage>()
   new IpcLogHost(store).attach(pair.primary)
   const log = await IpcEventLog.connect(pair.worker)
   const pending = log.readAfter(0, 10)
@@ -151,7 +112,7 @@ t.test('odd traffic: empty appends, strays, late answers and failures that are n
     catalog: () => store.catalog(),
     append: async (points: Parameters<typeof store.append>[0]) => await store.append(points)
   })
-  const pair = channelPair()
+  const pair = channelPair<LogMessage>()
   new IpcLogHost(failing).attach(pair.primary)
   pair.worker.send({ pb: 'reply', id: 99, value: 1 }) // not a call: the host ignores it
   pair.worker.send('noise' as unknown as LogMessage)

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream'
 import t, { type Test } from 'tap'
+import { LocalAddressSlots } from '../../../server/sse/address-slots.js'
 import { ConnectionRegistry } from '../../../server/sse/connection-registry.js'
 import type { CloseReason } from '../../../server/sse/sse-connection.js'
 
@@ -122,16 +123,34 @@ t.test('closeAll on an empty registry does nothing', async (t) => {
   t.equal(registry.size, 0)
 })
 
-t.test('counts open streams per client address and forgets an address when its last stream closes', async (t) => {
-  const registry = new ConnectionRegistry({ maxQueuedBytes: 1024 })
-  const a1 = registry.open(stream(t), '10.0.0.1')
-  registry.open(stream(t), '10.0.0.1')
-  const b = registry.open(stream(t), '10.0.0.2')
-  t.equal(registry.countFrom('10.0.0.1'), 2)
-  t.equal(registry.countFrom('10.0.0.2'), 1)
-  t.equal(registry.countFrom('10.0.0.3'), 0)
+t.test('a closing stream gives back its per-address slot, once; an exempt stream holds none', async (t) => {
+  const slots = new LocalAddressSlots()
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 1024, slots })
+  for (const key of ['10.0.0.1', '10.0.0.1', '10.0.0.2']) t.ok(await slots.take(key, 2))
+  const a1 = registry.open(stream(t), '10.0.0.1', '10.0.0.1')
+  registry.open(stream(t), '10.0.0.1', '10.0.0.1')
+  const b = registry.open(stream(t), '10.0.0.2', '10.0.0.2')
+  const local = registry.open(stream(t), '127.0.0.1')
+  t.notOk(await slots.take('10.0.0.1', 2), 'the key is full')
   a1.close('client')
+  a1.close('error')
   b.close('client')
-  t.equal(registry.countFrom('10.0.0.1'), 1)
-  t.equal(registry.countFrom('10.0.0.2'), 0)
+  local.close('client')
+  t.equal(slots.held('10.0.0.1'), 1)
+  t.equal(slots.held('10.0.0.2'), 0)
+  t.ok(await slots.take('10.0.0.1', 2), 'the slot is free again')
+})
+
+t.test('a socket that closed before it was registered ends its connection at once', async (t) => {
+  const slots = new LocalAddressSlots()
+  const reasons: CloseReason[] = []
+  const registry = new ConnectionRegistry({ maxQueuedBytes: 1024, slots, onClose: (reason) => reasons.push(reason) })
+  t.ok(await slots.take('10.0.0.1', 1))
+  const out = stream(t)
+  out.destroy()
+  const connection = registry.open(out, '10.0.0.1', '10.0.0.1')
+  t.ok(connection.closed)
+  t.equal(registry.size, 0)
+  t.same(reasons, ['client'])
+  t.equal(slots.held('10.0.0.1'), 0, 'its slot is given back')
 })
