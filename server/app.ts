@@ -12,6 +12,7 @@ import { Hub } from './hub/hub.js'
 import type { BrokerState, EventLog } from './log/event-log.js'
 import { openLog } from './open-log.js'
 import { requireToken } from './plugins/auth.js'
+import { LingeringClose } from './plugins/lingering-close.js'
 import { requireReader } from './plugins/read-access.js'
 import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
@@ -178,16 +179,20 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
 
+  // An answer that comes before its request body is read out so the client can see it.
+  const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toApiError(err)
     if (body.statusCode >= 500) request.log.error({ err }, 'request failed')
     if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
+    if (lingering.answer(request, reply, body)) return
     return reply.code(body.statusCode).send(body)
   })
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
   })
   app.addHook('preClose', async () => {
+    lingering.closeAll()
     hub.flushNow()
     // Spread reconnects over a few seconds so clients do not all return at once.
     registry.closeAll(() => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000)))
