@@ -17,6 +17,7 @@ import { requireReader } from './plugins/read-access.js'
 import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
 import { Publisher } from './publisher.js'
+import { RefusalLog, refusalKind } from './refusal-log.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { publishRoutes } from './routes/publish.js'
@@ -181,9 +182,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
 
   // An answer that comes before its request body is read out so the client can see it.
   const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
+  // Expected refusals are counted and logged briefly; only faults (other 5xx) are errors with a stack.
+  const refusals = new RefusalLog({ write: (line) => app.log.info(line, 'request refused') })
+  app.addHook('onClose', async () => refusals.close())
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toApiError(err)
-    if (body.statusCode >= 500) request.log.error({ err }, 'request failed')
+    const refused = refusalKind(body.statusCode, body.code)
+    if (refused !== undefined) refusals.note(refused, request.ip, body.code, body.message)
+    else request.log.error({ err }, 'request failed')
     if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     if (lingering.answer(request, reply, body)) return
     return reply.code(body.statusCode).send(body)
@@ -239,6 +245,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
       hubStats: () => hub.stats,
       clients: () => registry.size,
       slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],
+      refusals: () => refusals.counts,
       onError: (err) => app.log.warn({ err }, 'self-metrics publish failed'),
       instance: config.instanceId
     })
