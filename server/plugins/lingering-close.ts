@@ -51,8 +51,9 @@ function ignoreError (): void {}
  * Answers an error that comes before the request body has arrived (a body
  * over the limit, a bad token, a rate limit) so that the client can read it.
  *
- * Node's HTTP/1.1 server closes such a connection as soon as the answer is
- * written, while the client is still sending. Clients that write the whole
+ * When that answer ends the connection (the client asked for it, or the body
+ * could not be read), Node's HTTP/1.1 server closes the connection as soon as
+ * the answer is written, while the client is still sending. Clients that write the whole
  * body before they read (Python's urllib and requests, Node's http.request)
  * then get a reset (EPIPE, "Broken pipe") instead of the answer. Here, as in
  * nginx's lingering close, the answer is written and the rest of the body
@@ -112,11 +113,16 @@ export class LingeringClose {
     // Added after detachSocket has taken the HTTP server's listeners, so these stay.
     socket.on('error', ignoreError)
     this.#lingering.add(socket)
-    const timer = setTimeout(() => socket.destroy(), Math.max(0, timeoutMs))
-    socket.once('close', () => {
+    const release = (): void => {
       clearTimeout(timer)
       this.#lingering.delete(socket)
-    })
+    }
+    // The timer also releases a socket that was closed already (a client gone mid-body), which emits no 'close'.
+    const timer = setTimeout(() => {
+      socket.destroy()
+      release()
+    }, Math.max(0, timeoutMs)).unref()
+    socket.once('close', release)
     // A 'data' listener would take the socket from the parser before detachSocket frees it: count from the next turn.
     setImmediate(() => this.#discard(socket))
   }
