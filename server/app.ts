@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
@@ -116,22 +117,27 @@ function clientErrorStatus (code: string | undefined): number {
 /**
  * Answers a request Node could not even parse (bad framing, huge headers, a
  * slow sender) in the same JSON shape as every other error, then closes.
+ * Counted with the other refusals.
  */
-function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy()
-    return
+function answerUnreadable (refusals: RefusalLog): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const statusCode = clientErrorStatus(err.code)
+    const error = STATUS_CODES[statusCode] ?? 'Error'
+    const body = { statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError
+    refusals.note('client_error', String((socket as Socket).remoteAddress), body.code, body.message)
+    const json = JSON.stringify(body)
+    socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`)
   }
-  const statusCode = clientErrorStatus(err.code)
-  const error = STATUS_CODES[statusCode] ?? 'Error'
-  const body = JSON.stringify({ statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError)
-  socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
 const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
 
 /** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
-function createFastify (config: Config): PulseboardApp {
+function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
   const options = {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
@@ -141,7 +147,7 @@ function createFastify (config: Config): PulseboardApp {
     // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
-    clientErrorHandler: onClientError
+    clientErrorHandler: answerUnreadable(refusals)
   }
   const tls = readTlsFiles(config)
   // Widening casts: handlers written for either kind of request serve both (see PulseboardApp).
@@ -168,7 +174,9 @@ function createFastify (config: Config): PulseboardApp {
 
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
-  const app = createFastify(config)
+  // Expected refusals are counted and logged briefly; only faults (other 5xx) are errors with a stack.
+  const refusals = new RefusalLog({ write: (line) => app.log.info(line, 'request refused') })
+  const app = createFastify(config, refusals)
   const log = deps.log ?? await openLog(config, (err, message) => app.log.warn({ err }, message))
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId() })
   // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
@@ -182,8 +190,6 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
 
   // An answer that comes before its request body is read out so the client can see it.
   const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
-  // Expected refusals are counted and logged briefly; only faults (other 5xx) are errors with a stack.
-  const refusals = new RefusalLog({ write: (line) => app.log.info(line, 'request refused') })
   app.addHook('onClose', async () => refusals.close())
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toApiError(err)
