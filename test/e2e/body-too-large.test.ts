@@ -75,7 +75,8 @@ async function http2Post (url: string, body: Buffer, ca: Buffer): Promise<Answer
 const PYTHON_POST = `
 import json, sys, urllib.error, urllib.request
 data = b'[' + b','.join([b'{"metric":"too.big","value":1}'] * int(sys.argv[2])) + b']'
-request = urllib.request.Request(sys.argv[1] + '/api/events', data=data, headers={'content-type': 'application/json'})
+headers = {'content-type': 'application/json', 'authorization': 'Bearer ' + sys.argv[3]}
+request = urllib.request.Request(sys.argv[1] + '/api/events', data=data, headers=headers)
 try:
     with urllib.request.urlopen(request) as response:
         print(json.dumps({'status': response.status, 'body': json.loads(response.read())}))
@@ -116,13 +117,23 @@ t.test('over TLS, HTTP/1.1 and HTTP/2 clients posting 16 MB read the 413 and its
   t.match(http2, { status: 413, body: TOO_LARGE }, 'HTTP/2: the stream ends cleanly')
 })
 
+/** Runs the urllib script: a JSON array of `points` points, with a bearer token. */
+async function pythonPost (url: string, points: number, token: string): Promise<Answer> {
+  const { stdout } = await promisify(execFile)('python3', ['-c', PYTHON_POST, url, String(points), token], { timeout: WAIT_MS })
+  return JSON.parse(stdout) as Answer
+}
+
 t.test('Python urllib posting 16 MB reads the 413 and its JSON body', async (t) => {
   const { url } = await startTestServer(t)
-  const points = Math.ceil(16 * MIB / 31)
-  const { stdout } = await promisify(execFile)('python3', ['-c', PYTHON_POST, url, String(points)], { timeout: WAIT_MS })
-  const answer = JSON.parse(stdout) as Answer
+  const answer = await pythonPost(url, Math.ceil(16 * MIB / 31), 'none')
   t.equal(answer.status, 413)
   t.match(answer.body, TOO_LARGE)
+})
+
+t.test('Python urllib, which asks to close the connection, reads a 401 sent before its 4 MB body', async (t) => {
+  const { url } = await startTestServer(t, { publishToken: 'the-right-token' })
+  const answer = await pythonPost(url, Math.ceil(4 * MIB / 31), 'a-wrong-token')
+  t.match(answer, { status: 401, body: { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED' } })
 })
 
 /** A raw connection to the server, with everything it receives and its close. */
