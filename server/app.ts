@@ -165,7 +165,8 @@ function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
   })
   app.addHook('preClose', async () => { for (const session of sessions) session.close() })
   const served = app as PulseboardApp
-  const deadline = requestDeadline(config.requestTimeoutMs)
+  const deadline = requestDeadline(config.requestTimeoutMs, (address) =>
+    refusals.note('client_error', address, 'PB_ERR_REQUEST_TIMEOUT', 'the request body was not received in time'))
   served.addHook('onRequest', deadline.onRequest)
   served.addHook('preValidation', deadline.preValidation)
   served.addHook('onResponse', deadline.onResponse)

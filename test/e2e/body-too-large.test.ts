@@ -3,11 +3,13 @@ import { request } from 'node:http'
 import { connect as connectHttp2 } from 'node:http2'
 import { request as httpsRequest } from 'node:https'
 import { connect, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { post, startTestServer } from '../helpers/app.js'
 import { selfSignedCertificate } from '../helpers/tls.js'
-import { within } from '../helpers/wait-for.js'
+import { SseReader } from '../helpers/sse-reader.js'
+import { waitFor, within } from '../helpers/wait-for.js'
 
 const WAIT_MS = 30_000
 const MIB = 1024 * 1024
@@ -202,4 +204,30 @@ t.test('closing the server ends connections still being read', async (t) => {
   await within(app.close(), 'the server to close', WAIT_MS)
   await within(closed, 'the connection to close', WAIT_MS)
   t.pass('the server closed and let go of the connection')
+})
+
+t.test('over TLS, a refused body still trickling at REQUEST_TIMEOUT_MS is dropped and counted once', async (t) => {
+  const certificate = selfSignedCertificate(t)
+  const { url } = await startTestServer(t, { tlsCert: certificate.certPath, tlsKey: certificate.keyPath, bodyLimitBytes: 1024, requestTimeoutMs: 1000, selfMetrics: true })
+  const counts = await SseReader.open(`${url}/api/stream?metrics=pulseboard.refusals_client_error`, {}, WAIT_MS, { ca: certificate.cert })
+  t.teardown(() => counts.close())
+  const socket = connectTls({ host: '127.0.0.1', port: Number(new URL(url).port), ca: certificate.cert, ALPNProtocols: ['http/1.1'] })
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (text: string) => { received += text })
+  socket.on('error', () => {}) // the drop is the expected end
+  const closed = new Promise((resolve) => socket.once('close', resolve))
+  socket.write(`POST /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${MIB}\r\n\r\n[`)
+  const trickle = setInterval(() => socket.write(' '), 100)
+  t.teardown(() => clearInterval(trickle))
+  await within(closed, 'the server to drop the connection', WAIT_MS)
+  t.match(received, /^HTTP\/1\.1 413 [\s\S]*"code":"PB_ERR_BODY_TOO_LARGE"/)
+  // Two self-metric ticks after the drop: the count is still the one refusal.
+  const seen: number[] = []
+  await waitFor(async () => {
+    seen.push(...(await counts.metrics(1, WAIT_MS)).map((event) => event.value))
+    return seen.filter((value) => value === 1).length >= 3
+  }, WAIT_MS, 'three ticks counting the refusal')
+  t.same([...new Set(seen)].filter((value) => value > 0), [1], 'one refusal, not one for the 413 and one for the drop')
 })
