@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
@@ -17,11 +18,13 @@ import { openLog } from './open-log.js'
 import { AuthFailures, refuseLockedOut } from './plugins/auth-failures.js'
 import { requireToken } from './plugins/auth.js'
 import { requireKnownHost } from './plugins/host-check.js'
+import { LingeringClose } from './plugins/lingering-close.js'
 import { requireReader } from './plugins/read-access.js'
 import { readOnlyCors } from './plugins/read-only-cors.js'
 import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
 import { Publisher } from './publisher.js'
+import { RefusalLog, refusalKind } from './refusal-log.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { publishRoutes } from './routes/publish.js'
@@ -127,22 +130,27 @@ function clientErrorStatus (code: string | undefined): number {
 /**
  * Answers a request Node could not even parse (bad framing, huge headers, a
  * slow sender) in the same JSON shape as every other error, then closes.
+ * Counted with the other refusals.
  */
-function onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy()
-    return
+function answerUnreadable (refusals: RefusalLog): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    const statusCode = clientErrorStatus(err.code)
+    const error = STATUS_CODES[statusCode] ?? 'Error'
+    const body = { statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError
+    refusals.note('client_error', String((socket as Socket).remoteAddress), body.code, body.message)
+    const json = JSON.stringify(body)
+    socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`)
   }
-  const statusCode = clientErrorStatus(err.code)
-  const error = STATUS_CODES[statusCode] ?? 'Error'
-  const body = JSON.stringify({ statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError)
-  socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
 }
 
 const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
 
 /** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
-function createFastify (config: Config): PulseboardApp {
+function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
   const options = {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
@@ -154,7 +162,7 @@ function createFastify (config: Config): PulseboardApp {
     // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
-    clientErrorHandler: onClientError
+    clientErrorHandler: answerUnreadable(refusals)
   }
   const tls = readTlsFiles(config)
   // Widening casts: handlers written for either kind of request serve both (see PulseboardApp).
@@ -172,7 +180,8 @@ function createFastify (config: Config): PulseboardApp {
   })
   app.addHook('preClose', async () => { for (const session of sessions) session.close() })
   const served = app as PulseboardApp
-  const deadline = requestDeadline(config.requestTimeoutMs)
+  const deadline = requestDeadline(config.requestTimeoutMs, (address) =>
+    refusals.note('client_error', address, 'PB_ERR_REQUEST_TIMEOUT', 'the request body was not received in time'))
   served.addHook('onRequest', deadline.onRequest)
   served.addHook('preValidation', deadline.preValidation)
   served.addHook('onResponse', deadline.onResponse)
@@ -181,7 +190,9 @@ function createFastify (config: Config): PulseboardApp {
 
 /** Creates the app with every route registered, in order, in plain sight. */
 export async function buildApp (config: Config, deps: AppDeps = {}): Promise<PulseboardApp> {
-  const app = createFastify(config)
+  // Expected refusals are counted and logged briefly; only faults (other 5xx) are errors with a stack.
+  const refusals = new RefusalLog({ write: (line) => app.log.info(line, 'request refused') })
+  const app = createFastify(config, refusals)
   const slots = deps.sharedLimits?.slots ?? new LocalAddressSlots()
   const registry = new ConnectionRegistry({
     maxQueuedBytes: config.maxClientBufferBytes,
@@ -202,16 +213,23 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   const publisher = new Publisher(log, hub)
   app.decorate('pulseboard', { log, hub, registry, publisher })
 
+  // An answer that comes before its request body is read out so the client can see it.
+  const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
+  app.addHook('onClose', async () => refusals.close())
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const body = toApiError(err)
-    if (body.statusCode >= 500) request.log.error({ err }, 'request failed')
+    const refused = refusalKind(body.statusCode, body.code)
+    if (refused !== undefined) refusals.note(refused, request.ip, body.code, body.message)
+    else request.log.error({ err }, 'request failed')
     if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
+    if (lingering.answer(request, reply, body)) return
     return reply.code(body.statusCode).send(body)
   })
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
   })
   app.addHook('preClose', async () => {
+    lingering.closeAll()
     hub.flushNow()
     registry.closeAll(farewell)
   })
@@ -265,6 +283,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
       hubStats: () => hub.stats,
       clients: () => registry.size,
       slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],
+      refusals: () => refusals.counts,
       onError: (err) => app.log.warn({ err }, 'self-metrics publish failed'),
       instance: config.instanceId
     })

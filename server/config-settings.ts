@@ -6,6 +6,7 @@ import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from './hub/hub.js'
 import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
 import { DEFAULT_MAX_HISTORY_POINTS } from './log/event-log.js'
 import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from './log/redis-event-log.js'
+import { DEFAULT_DISCARD_LIMIT_BYTES } from './plugins/lingering-close.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
 
@@ -65,6 +66,8 @@ export const SETTINGS: readonly Setting[] = [
   setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
   setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
   setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
+  setting('discardLimitBytes', 'DISCARD_LIMIT_BYTES', int(0, 1_073_741_824), DEFAULT_DISCARD_LIMIT_BYTES,
+    'bytes of a refused request\'s body read and discarded so the client can read the answer; past them the connection is closed'),
   setting('maxBatchPoints', 'MAX_BATCH_POINTS', int(1, 100_000), DEFAULT_MAX_BATCH_POINTS, 'most points per publish request'),
   setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'recent points kept in memory for fast resume'),
   setting('windowBytes', 'WINDOW_BYTES', int(1_048_576, 17_179_869_184), DEFAULT_WINDOW_BYTES, 'approximate bytes those points may take in memory'),

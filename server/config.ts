@@ -40,6 +40,8 @@ export interface Config {
   readonly logLevel: LogLevel
   /** Largest request body, in bytes. Default 1 MiB. */
   readonly bodyLimitBytes: number
+  /** Bytes of a request body still read and discarded after it was refused, so the client can read the answer; past them the connection is closed. Default 64 MiB. */
+  readonly discardLimitBytes: number
   /** Most points in one publish request (more → 413). Default 10000. */
   readonly maxBatchPoints: number
   /** Points kept in memory for resume and history. Default 100000. */

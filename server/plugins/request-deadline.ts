@@ -27,13 +27,15 @@ function drop (raw: AnyRequest): void {
  * enforces no request time limit of its own, so without this a client could
  * hold a request open for ever by trickling its body. A request without a body
  * reaches preValidation at once, so event streams are never affected.
+ * `onDrop` is told the client's address of each request dropped unanswered.
  */
-export function requestDeadline (timeoutMs: number): RequestDeadlineHooks {
+export function requestDeadline (timeoutMs: number, onDrop: (address: string) => void): RequestDeadlineHooks {
   const timers = new WeakMap<AnyRequest, NodeJS.Timeout>()
   return {
-    onRequest: async (request) => {
+    onRequest: async (request, reply) => {
       const timer = setTimeout(() => {
-        request.log.info('request body not received in time; dropped')
+        // A request refused before its body arrived (see lingering-close.ts) was counted then.
+        if (!reply.sent) onDrop(request.ip)
         drop(request.raw)
       }, timeoutMs)
       timers.set(request.raw, timer.unref())

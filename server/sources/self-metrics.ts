@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { MetricPoint } from '../core/event.js'
 import type { HubStats } from '../hub/hub.js'
+import type { RefusalCounts } from '../refusal-log.js'
 
 /** Default interval between two self-metric publishes, in ms. */
 export const DEFAULT_SELF_METRICS_MS = 1000
@@ -15,6 +16,8 @@ export interface SelfMetricsOptions {
   readonly clients: () => number
   /** Clients cut off so far for not reading fast enough. */
   readonly slowConsumerCutoffs: () => number
+  /** Requests refused so far, by kind (full server, rate limit, bad request). */
+  readonly refusals: () => Readonly<RefusalCounts>
   /** Called when a publish fails; self-metrics never throw. */
   readonly onError: (err: unknown) => void
   /** Interval in ms (default 1,000). */
@@ -53,7 +56,8 @@ export function startSelfMetrics (options: SelfMetricsOptions): () => void {
       // Each sample is the whole time between two ticks of the sampling timer; the delay is what exceeds its interval.
       point('event_loop_p99_ms', Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS)),
       point('cpu_percent', cpuMicros / 1e4 / seconds),
-      point('slow_consumer_cutoffs', options.slowConsumerCutoffs())
+      point('slow_consumer_cutoffs', options.slowConsumerCutoffs()),
+      ...Object.entries(options.refusals()).map(([kind, count]) => point(`refusals_${kind}`, count))
     ]
     loopDelay.reset()
     last = { at, cpu, stats }
