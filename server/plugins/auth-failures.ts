@@ -1,3 +1,4 @@
+import { normalizeIP } from '@fastify/rate-limit'
 import type { onRequestAsyncHookHandler } from 'fastify'
 import { TooManyAuthFailuresError } from '../errors.js'
 
@@ -41,22 +42,23 @@ export class AuthFailures {
     this.#now = options.now ?? (() => performance.now())
   }
 
-  /** Counts one failed authentication from `address`. */
+  /** Counts one failed authentication from `address` (an IPv6 client per /64, as the other per-address limits). */
   record (address: string): void {
+    const key = normalizeIP(address)
     const now = this.#now()
     this.#dropExpired(now)
-    const window = this.#windows.get(address)
+    const window = this.#windows.get(key)
     if (window !== undefined) {
       window.failures++
       return
     }
     if (this.#windows.size >= this.#maxAddresses) this.#windows.delete(this.#windows.keys().next().value!)
-    this.#windows.set(address, { failures: 1, endsMs: now + WINDOW_MS })
+    this.#windows.set(key, { failures: 1, endsMs: now + WINDOW_MS })
   }
 
   /** Ms until `address` may try again; 0 when it has failed fewer than `limitPerMinute` times this minute. */
   retryAfterMs (address: string): number {
-    const window = this.#windows.get(address)
+    const window = this.#windows.get(normalizeIP(address))
     if (window === undefined || window.failures < this.limitPerMinute) return 0
     return Math.max(0, window.endsMs - this.#now())
   }

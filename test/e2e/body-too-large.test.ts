@@ -133,7 +133,7 @@ t.test('Python urllib posting 16 MB reads the 413 and its JSON body', async (t) 
 })
 
 t.test('Python urllib, which asks to close the connection, reads a 401 sent before its 4 MB body', async (t) => {
-  const { url } = await startTestServer(t, { publishToken: 'the-right-token' })
+  const { url } = await startTestServer(t, { publishToken: 'the-right-token-0' })
   const answer = await pythonPost(url, Math.ceil(4 * MIB / 31), 'a-wrong-token')
   t.match(answer, { status: 401, body: { statusCode: 401, code: 'PB_ERR_UNAUTHORIZED' } })
 })

@@ -140,7 +140,7 @@ async function signIn (url: string, from: string): Promise<number> {
 }
 
 t.test('--workers 2: the per-address stream cap and the sign-in limit hold for the whole port, and logs name the forwarded client', async (t) => {
-  const reader = 'reader-token-1'
+  const reader = 'reader-token-000001'
   const server = await startServer(t, ['--workers', '2'], {
     SELF_METRICS: 'false', MAX_CLIENTS_PER_IP: '3', TRUST_PROXY: '127.0.0.1', READ_TOKEN: reader, LOG_LEVEL: 'debug'
   }, { timeoutMs: STARTUP_MS })

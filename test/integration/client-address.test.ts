@@ -2,7 +2,7 @@ import t from 'tap'
 import type { PulseboardApp } from '../../server/app.js'
 import { buildTestApp } from '../helpers/app.js'
 
-const READER = 'reader-token-1'
+const READER = 'reader-token-000001'
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 
 /** One wrong sign-in attempt from the peer `remoteAddress`, claiming `forwardedFor` if given; resolves with the status. */

@@ -32,7 +32,7 @@ t.test('the publish rate limit holds across workers', async (t) => {
 })
 
 t.test('the sign-in limit holds across workers', async (t) => {
-  const [a, b] = await twoWorkers(t, { readToken: 'reader-token-1' })
+  const [a, b] = await twoWorkers(t, { readToken: 'reader-token-000001' })
   const signIn = async (app: PulseboardApp): Promise<number> =>
     (await app.inject({ method: 'POST', url: '/api/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'token=guess' })).statusCode
   for (let i = 0; i < 10; i++) t.equal(await signIn(i % 2 === 0 ? a!.app : b!.app), 401)

@@ -38,3 +38,11 @@ t.test('memory is bounded: expired windows are dropped, and past the cap the old
   failures.record('e')
   t.equal(failures.size, 1, 'every expired window went at once')
 })
+
+t.test('an IPv6 client is counted per /64, as the other per-address limits count it', async (t) => {
+  const { failures } = counter(2)
+  failures.record('2001:db8:1:2::1')
+  failures.record('2001:db8:1:2:ffff::9')
+  t.ok(failures.retryAfterMs('2001:db8:1:2::77') > 0, 'a third address of the same /64 is refused too')
+  t.equal(failures.retryAfterMs('2001:db8:1:3::1'), 0, 'the next /64 is not')
+})
