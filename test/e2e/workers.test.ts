@@ -69,19 +69,24 @@ async function checkCluster (t: Test, url: string, broker: Health['broker']['kin
   t.equal(missed.lastId, ack.lastId + 3)
 }
 
-t.test('--workers 2 with the embedded SQLite log, shared through the primary', async (t) => {
-  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false' }, { timeoutMs: STARTUP_MS })
-  await checkCluster(t, server.url, 'primary')
-  // A worker that dies after it listened is replaced; the others never stop serving.
-  const victim = (await health(server.url)).pid
+/** SIGKILLs the worker that answers next, then waits until two other workers answer: its replacement is up. */
+async function killAWorker (url: string): Promise<void> {
+  const victim = (await health(url)).pid
   process.kill(victim, 'SIGKILL')
   const pids = new Set<number>()
   await waitFor(async () => {
     // A connection handed to the worker as it died is lost with it: that is why clients retry.
-    const answer = await health(server.url).catch(() => undefined)
+    const answer = await health(url).catch(() => undefined)
     if (answer !== undefined) pids.add(answer.pid)
     return [...pids].filter((pid) => pid !== victim).length === 2
   }, STARTUP_MS, 'a replacement worker')
+}
+
+t.test('--workers 2 with the embedded SQLite log, shared through the primary', async (t) => {
+  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false' }, { timeoutMs: STARTUP_MS })
+  await checkCluster(t, server.url, 'primary')
+  // A worker that dies after it listened is replaced; the others never stop serving.
+  await killAWorker(server.url)
   t.pass('the dead worker was replaced')
   server.process.kill('SIGTERM')
   t.equal(await server.exited, 0, 'SIGTERM stops the workers, then the primary, cleanly')
@@ -98,14 +103,7 @@ t.test('a replacement worker publishes its self-metrics under the name of the sl
   await waitFor(async () => (await selfMetricInstances(server.url)).length === 2, STARTUP_MS, 'self-metrics of both workers')
   const names = await selfMetricInstances(server.url)
   t.match(names, [/^pulseboard\..+\/w1\.clients$/, /^pulseboard\..+\/w2\.clients$/], 'one name per slot')
-  const victim = (await health(server.url)).pid
-  process.kill(victim, 'SIGKILL')
-  const pids = new Set<number>()
-  await waitFor(async () => {
-    const answer = await health(server.url).catch(() => undefined)
-    if (answer !== undefined) pids.add(answer.pid)
-    return [...pids].filter((pid) => pid !== victim).length === 2
-  }, STARTUP_MS, 'a replacement worker')
+  await killAWorker(server.url)
   const replacedAtMs = Date.now()
   await waitFor(async () => (await selfMetricInstances(server.url, replacedAtMs)).length >= 2, STARTUP_MS, 'self-metrics from both workers since the replacement')
   t.same(await selfMetricInstances(server.url), names, 'the replacement took the dead worker\'s name; no new name appeared')
