@@ -228,7 +228,14 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   app.setNotFoundHandler((request) => {
     throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
   })
+  // close() ends only the keep-alive connections idle at that moment; one busy with a request would
+  // then idle until the keep-alive timeout and hold close() past the shutdown grace period.
+  let closing = false
+  app.addHook('onSend', async (request, reply) => {
+    if (closing && request.raw.httpVersionMajor === 1) reply.header('connection', 'close')
+  })
   app.addHook('preClose', async () => {
+    closing = true
     lingering.closeAll()
     hub.flushNow()
     registry.closeAll(farewell)
