@@ -35,6 +35,9 @@ export default [
   layer(['server/core/**'], '^\\.\\./', 'core/ imports nothing from the rest of the project'),
   layer(['server/ingest/**', 'server/log/**', 'server/hub/**', 'server/sse/**'],
     '^\\.\\./(?!core/)|^fastify$|^@fastify/', 'domain code imports only core/ (hub/ not sse/) and never fastify'),
+  // Each backend of the log is complete in its folder: it imports the top of log/ and core/, never another backend.
+  layer(['server/log/*/**'],
+    '^\\.\\./\\.\\./(?!core/)|^\\.\\./(sqlite|redis|cluster)/|^fastify$|^@fastify/', 'a log backend imports only core/ and the top of log/, never another backend'),
   layer(['server/plugins/**', 'server/routes/**', 'server/sources/**'],
     '^\\.\\./(app|main)\\.js$|^\\.\\./(routes|plugins)/', 'only app.ts wires routes and plugins'),
   // core/ is pure (it imports nothing), so the dashboard shares its wire types and its glob matcher.

@@ -1,4 +1,4 @@
-import type { IpcChannel } from '../log/ipc-protocol.js'
+import type { IpcChannel } from '../log/cluster/ipc-protocol.js'
 import { BrokerUnavailableError } from '../log/store-errors.js'
 import type { AddressSlots } from '../sse/address-slots.js'
 import { isLimitsMessage, type LimitsMessage, type RateCount, type SharedLimits } from './limits-protocol.js'

@@ -1,5 +1,5 @@
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
-import type { IpcChannel } from '../log/ipc-protocol.js'
+import type { IpcChannel } from '../log/cluster/ipc-protocol.js'
 import { LocalAddressSlots } from '../sse/address-slots.js'
 import { isLimitsMessage, type LimitsMessage, type RateCount } from './limits-protocol.js'
 

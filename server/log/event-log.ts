@@ -12,6 +12,10 @@ export interface HistoryQuery {
 
 /** Default number of points one bucketed history request reads at most: 200,000. */
 export const DEFAULT_MAX_HISTORY_POINTS = 200_000
+/** Default number of distinct metrics: 10,000. */
+export const DEFAULT_MAX_METRICS = 10_000
+/** Default age after which a point is deleted: 7 days, in ms. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
 
 /** A time range cut into buckets of equal width. */
 export interface BucketQuery {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { MetricPoint } from '../../server/core/event.js'
-import { SqliteEventLog } from '../../server/log/sqlite-event-log.js'
+import { SqliteEventLog } from '../../server/log/sqlite/sqlite-event-log.js'
 import { percentile, printTable } from './process-stats.js'
 
 const BATCHES = 200

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { DurableEventLog } from '../../server/log/durable-event-log.js'
+import type { DurableEventLog } from '../../server/log/sqlite/durable-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
 

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import t from 'tap'
-import type { DurableEventLog } from '../../server/log/durable-event-log.js'
+import type { DurableEventLog } from '../../server/log/sqlite/durable-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { openReader } from '../helpers/sse-reader.js'
 import { ids, range } from '../helpers/sqlite-log.js'

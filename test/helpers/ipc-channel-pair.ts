@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { IpcChannel } from '../../server/log/ipc-protocol.js'
+import type { IpcChannel } from '../../server/log/cluster/ipc-protocol.js'
 
 /** Both ends of an in-memory IPC channel between a cluster primary and one worker. */
 export interface ChannelPair<M> {

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import type { Json, MetricPoint, StoredEvent } from '../../server/core/event.js'
 import type { EventLog } from '../../server/log/event-log.js'
-import { SqliteEventLog, type SqliteEventLogOptions } from '../../server/log/sqlite-event-log.js'
+import { SqliteEventLog, type SqliteEventLogOptions } from '../../server/log/sqlite/sqlite-event-log.js'
 
 /** A point with a fixed ts unless given. */
 export function point (metric: string, value: number, ts = 1000, tags?: Record<string, string>): MetricPoint {

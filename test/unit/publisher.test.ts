@@ -6,7 +6,7 @@ import type { MetricPoint, StoredEvent } from '../../server/core/event.js'
 import { compileTopicFilter } from '../../server/core/topic-filter.js'
 import { Hub } from '../../server/hub/hub.js'
 import type { EventLog } from '../../server/log/event-log.js'
-import { DurableEventLog } from '../../server/log/durable-event-log.js'
+import { DurableEventLog } from '../../server/log/sqlite/durable-event-log.js'
 import { Publisher } from '../../server/publisher.js'
 import { encodeMetric } from '../../server/sse/sse-frame.js'
 

@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster'
 import { once } from 'node:events'
-import { LimitsHost } from './cluster/limits-host.js'
-import type { LimitsMessage } from './cluster/limits-protocol.js'
-import type { Config } from './config.js'
-import { IpcLogHost } from './log/ipc-log-host.js'
-import type { IpcChannel, LogMessage } from './log/ipc-protocol.js'
-import { openLog } from './open-log.js'
+import { LimitsHost } from './limits-host.js'
+import type { LimitsMessage } from './limits-protocol.js'
+import type { Config } from '../config.js'
+import { IpcLogHost } from '../log/cluster/ipc-log-host.js'
+import type { IpcChannel, LogMessage } from '../log/cluster/ipc-protocol.js'
+import { openLog } from '../log/open-log.js'
 
 /**
  * The variable that tells a worker its slot, 1 to N. A worker that replaces a dead one

@@ -5,12 +5,12 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import { StoreOpenError, StoreWriteError } from '../../../server/log/store-errors.js'
-import { fill, ids, open, point } from '../../helpers/sqlite-log.js'
+import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { StoreOpenError, StoreWriteError } from '../../../../server/log/store-errors.js'
+import { fill, ids, open, point } from '../../../helpers/sqlite-log.js'
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const WRITER = fileURLToPath(new URL('../../fixtures/sqlite-writer.ts', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
+const WRITER = fileURLToPath(new URL('../../../fixtures/sqlite-writer.ts', import.meta.url))
 
 t.test('a directory that cannot be created gives StoreOpenError naming the path', async (t) => {
   const dir = t.testdir({ file: 'not a directory' })

@@ -2,20 +2,16 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
-import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
-import { byName, toEvent, toJson, toSummary } from './catalog-cache.js'
-import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type HistoryQuery } from './event-log.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../../core/event.js'
+import { byName, toEvent, toJson, toSummary } from '../catalog-cache.js'
+import { DEFAULT_MAX_HISTORY_POINTS, DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS, type BucketQuery, type EventLog, type HistoryQuery } from '../event-log.js'
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
-import { MetricLimitError, StoreOpenError, StoreWriteError } from './store-errors.js'
+import { MetricLimitError, StoreOpenError, StoreWriteError } from '../store-errors.js'
 
 /** Default database file name inside `dataDir`. */
 export const DEFAULT_FILE_NAME = 'pulseboard.db'
-/** Default age after which `prune()` deletes a point: 7 days, in ms. */
-export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000
-/** Default number of distinct metrics: 10,000. */
-export const DEFAULT_MAX_METRICS = 10_000
 /** Default number of points kept: 50,000,000. */
 export const DEFAULT_MAX_POINTS = 50_000_000
 /** Default rows deleted per statement by `prune()`: 5,000. */

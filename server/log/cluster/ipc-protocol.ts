@@ -1,4 +1,4 @@
-import type { EventId, MetricSummary, StoredEvent } from '../core/event.js'
+import type { EventId, MetricSummary, StoredEvent } from '../../core/event.js'
 
 /**
  * Messages between the cluster primary, which owns the SQLite log, and its

@@ -1,12 +1,12 @@
 import t from 'tap'
-import type { StoredEvent } from '../../../server/core/event.js'
-import { IpcEventLog } from '../../../server/log/ipc-event-log.js'
-import { IpcLogHost } from '../../../server/log/ipc-log-host.js'
-import type { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import type { LogMessage } from '../../../server/log/ipc-protocol.js'
-import { channelPair, type ChannelPair } from '../../helpers/ipc-channel-pair.js'
-import { fill, ids, open, parse, point } from '../../helpers/sqlite-log.js'
-import { waitFor } from '../../helpers/wait-for.js'
+import type { StoredEvent } from '../../../../server/core/event.js'
+import { IpcEventLog } from '../../../../server/log/cluster/ipc-event-log.js'
+import { IpcLogHost } from '../../../../server/log/cluster/ipc-log-host.js'
+import type { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import type { LogMessage } from '../../../../server/log/cluster/ipc-protocol.js'
+import { channelPair, type ChannelPair } from '../../../helpers/ipc-channel-pair.js'
+import { fill, ids, open, parse, point } from '../../../helpers/sqlite-log.js'
+import { waitFor } from '../../../helpers/wait-for.js'
 
 /** A host on `store` with two workers' channels attached. */
 function twoChannels (store: SqliteEventLog): [ChannelPair<LogMessage>, ChannelPair<LogMessage>] {

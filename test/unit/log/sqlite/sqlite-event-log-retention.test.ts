@@ -1,7 +1,7 @@
 import t from 'tap'
-import { MAX_TS_MS } from '../../../server/ingest/point-schema.js'
-import { DEFAULT_PRUNE_BATCH_SIZE } from '../../../server/log/sqlite-event-log.js'
-import { fill, ids, open, point } from '../../helpers/sqlite-log.js'
+import { MAX_TS_MS } from '../../../../server/ingest/point-schema.js'
+import { DEFAULT_PRUNE_BATCH_SIZE } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { fill, ids, open, point } from '../../../helpers/sqlite-log.js'
 
 t.test('prune by age deletes from the oldest id while points are older than retentionMs', async (t) => {
   let nowMs = 1000

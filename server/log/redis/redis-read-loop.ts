@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { EventId, StoredEvent } from '../core/event.js'
+import type { EventId, StoredEvent } from '../../core/event.js'
 import { entriesToEvents, type StreamEntry } from './redis-scripts.js'
 
 /** Default entries one XREAD returns at most. */

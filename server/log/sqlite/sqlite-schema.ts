@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { StoredEvent, Tags } from '../core/event.js'
+import type { StoredEvent, Tags } from '../../core/event.js'
 
 /**
  * Connection settings and tables of the SQLite event store. Kept apart from

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { checkGeneration, GENERATION_COMMAND } from '../../../server/log/redis-generation.js'
-import { redisKeys } from '../../../server/log/redis-scripts.js'
-import { startRedis } from '../../helpers/redis-server.js'
+import { checkGeneration, GENERATION_COMMAND } from '../../../../server/log/redis/redis-generation.js'
+import { redisKeys } from '../../../../server/log/redis/redis-scripts.js'
+import { startRedis } from '../../../helpers/redis-server.js'
 
 t.test('the generation check: created once, a loss starts a new one, and every instance raises the counter above its ids', async (t) => {
   const redis = await startRedis(t)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { EventId } from '../core/event.js'
+import type { EventId } from '../../core/event.js'
 import type { RedisKeys } from './redis-scripts.js'
 
 /**

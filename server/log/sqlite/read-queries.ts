@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
-import type { EventId, HistoryBucket, StoredEvent } from '../core/event.js'
-import { DEFAULT_MAX_HISTORY_POINTS, wholeBucketsFromMs } from './event-log.js'
+import type { EventId, HistoryBucket, StoredEvent } from '../../core/event.js'
+import { DEFAULT_MAX_HISTORY_POINTS, wholeBucketsFromMs } from '../event-log.js'
 import { fromRow, type EventRow } from './sqlite-schema.js'
 
 /** A read the pool runs off the main thread. */

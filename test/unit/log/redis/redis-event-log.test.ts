@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis'
 import t from 'tap'
 import type { Test } from 'tap'
-import type { MetricSummary, StoredEvent } from '../../../server/core/event.js'
-import { RedisEventLog, type RedisEventLogOptions } from '../../../server/log/redis-event-log.js'
-import { startRedis, type RedisServer } from '../../helpers/redis-server.js'
-import { ids, parse, point, range, text } from '../../helpers/sqlite-log.js'
-import { waitFor } from '../../helpers/wait-for.js'
+import type { MetricSummary, StoredEvent } from '../../../../server/core/event.js'
+import { RedisEventLog, type RedisEventLogOptions } from '../../../../server/log/redis/redis-event-log.js'
+import { startRedis, type RedisServer } from '../../../helpers/redis-server.js'
+import { ids, parse, point, range, text } from '../../../helpers/sqlite-log.js'
+import { waitFor } from '../../../helpers/wait-for.js'
 
 let prefixes = 0
 

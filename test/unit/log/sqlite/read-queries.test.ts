@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
-import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../server/core/event.js'
-import { DEFAULT_MAX_HISTORY_POINTS } from '../../../server/log/event-log.js'
-import { prepareReads } from '../../../server/log/read-queries.js'
-import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
+import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../../server/core/event.js'
+import { DEFAULT_MAX_HISTORY_POINTS } from '../../../../server/log/event-log.js'
+import { prepareReads } from '../../../../server/log/sqlite/read-queries.js'
+import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
 
 type Run = ReturnType<typeof prepareReads>
 

@@ -1,15 +1,14 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
-import { toEvent, toJson, toSummary } from './catalog-cache.js'
-import { DEFAULT_MAX_HISTORY_POINTS, type BrokerState, type BucketQuery, type EventLog, type HistoryQuery } from './event-log.js'
-import { FollowedLog, type FollowStart } from './followed-log.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../../core/event.js'
+import { toEvent, toJson, toSummary } from '../catalog-cache.js'
+import { DEFAULT_MAX_HISTORY_POINTS, DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS, type BrokerState, type BucketQuery, type EventLog, type HistoryQuery } from '../event-log.js'
+import { FollowedLog, type FollowStart } from '../followed-log.js'
 import { checkGeneration, GENERATION_COMMAND, type Generation } from './redis-generation.js'
 import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, newestWholeBuckets, parseMembers, toBuckets } from './redis-history.js'
 import { PRUNE_COMMAND, pruneMetrics } from './redis-retention.js'
 import { APPEND_LUA, APPEND_METRIC_LIMIT, APPEND_OUT_OF_STEP, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
-import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from './sqlite-event-log.js'
-import { BrokerUnavailableError, MetricLimitError, RedisDataLossError, StoreOpenError } from './store-errors.js'
+import { BrokerUnavailableError, MetricLimitError, RedisDataLossError, StoreOpenError } from '../store-errors.js'
 
 /** Default stream length kept for resume (`XADD MAXLEN ~`): 1,000,000 entries. */
 export const DEFAULT_REDIS_MAXLEN = 1_000_000

@@ -1,5 +1,5 @@
-import type { HistoryBucket, Json, StoredEvent } from '../core/event.js'
-import { wholeBucketsFromMs, type BucketQuery } from './event-log.js'
+import type { HistoryBucket, Json, StoredEvent } from '../../core/event.js'
+import { wholeBucketsFromMs, type BucketQuery } from '../event-log.js'
 
 /** Members of a history sorted set, parsed, in (ts, id) order: the set orders equal scores by member text, not by id. */
 export function parseMembers (members: readonly string[]): Array<{ event: StoredEvent, json: string }> {

@@ -1,5 +1,5 @@
-import type { EventId, StoredEvent } from '../core/event.js'
-import type { EventLog } from './event-log.js'
+import type { EventId, StoredEvent } from '../../core/event.js'
+import type { EventLog } from '../event-log.js'
 import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from './ipc-protocol.js'
 
 /**

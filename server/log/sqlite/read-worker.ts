@@ -1,7 +1,7 @@
 import { setPriority } from 'node:os'
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import type { HistoryBucket, Json, StoredEvent } from '../core/event.js'
+import type { HistoryBucket, Json, StoredEvent } from '../../core/event.js'
 import { prepareReads, type ReadRequest } from './read-queries.js'
 
 /** Scheduling niceness of reader threads (0 normal, 19 lowest). */

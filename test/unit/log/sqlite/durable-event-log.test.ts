@@ -1,12 +1,12 @@
 import t, { type Test } from 'tap'
-import type { MetricPoint, StoredEvent } from '../../../server/core/event.js'
+import type { MetricPoint, StoredEvent } from '../../../../server/core/event.js'
 import {
   DEFAULT_MAX_QUEUED_READS, DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, DurableEventLog, type DurableEventLogOptions
-} from '../../../server/log/durable-event-log.js'
-import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import { ReadQueueFullError, StoreWriteError } from '../../../server/log/store-errors.js'
-import { ids, range, text } from '../../helpers/sqlite-log.js'
-import { waitFor } from '../../helpers/wait-for.js'
+} from '../../../../server/log/sqlite/durable-event-log.js'
+import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { ReadQueueFullError, StoreWriteError } from '../../../../server/log/store-errors.js'
+import { ids, range, text } from '../../../helpers/sqlite-log.js'
+import { waitFor } from '../../../helpers/wait-for.js'
 
 /**
  * Opens a log in a fresh test dir (or `dataDir`), closed on teardown. One reader;

@@ -1,8 +1,24 @@
-import type { Config } from './config.js'
-import type { EventId } from './core/event.js'
-import { DurableEventLog } from './log/durable-event-log.js'
-import type { EventLog } from './log/event-log.js'
-import { RedisEventLog } from './log/redis-event-log.js'
+import type { EventId } from '../core/event.js'
+import { DurableEventLog } from './sqlite/durable-event-log.js'
+import type { EventLog } from './event-log.js'
+import { RedisEventLog } from './redis/redis-event-log.js'
+
+/** The settings that choose and size the log; a Config has them all. */
+export interface LogSettings {
+  readonly broker: 'sqlite' | 'redis'
+  readonly dataDir: string
+  readonly redisUrl?: string | undefined
+  readonly redisMaxLen: number
+  readonly redisHistoryPoints: number
+  readonly redisRecoveryMs: number
+  readonly windowSize: number
+  readonly windowBytes: number
+  readonly maxMetrics: number
+  readonly maxPoints: number
+  readonly maxHistoryPoints: number
+  readonly maxQueuedReads: number
+  readonly retentionMs: number
+}
 
 /** What the log tells its owner about, besides the events it delivers. */
 export interface LogHooks {
@@ -15,7 +31,7 @@ export interface LogHooks {
 }
 
 /** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
-export async function openLog (config: Config, { warn, onForget, onDataLoss }: LogHooks): Promise<EventLog> {
+export async function openLog (config: LogSettings, { warn, onForget, onDataLoss }: LogHooks): Promise<EventLog> {
   if (config.broker === 'redis') {
     return await RedisEventLog.open({
       // parseConfig refuses BROKER=redis without REDIS_URL.

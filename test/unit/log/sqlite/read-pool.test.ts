@@ -1,10 +1,10 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
-import type { Json, MetricPoint } from '../../../server/core/event.js'
-import { DEFAULT_READ_THREADS, ReadPool } from '../../../server/log/read-pool.js'
-import { prepareReads, type ReadRequest } from '../../../server/log/read-queries.js'
-import { SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
+import type { Json, MetricPoint } from '../../../../server/core/event.js'
+import { DEFAULT_READ_THREADS, ReadPool } from '../../../../server/log/sqlite/read-pool.js'
+import { prepareReads, type ReadRequest } from '../../../../server/log/sqlite/read-queries.js'
+import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
 
 /** The text of a JSON answer, whichever form the pool gives it in. */
 function text (json: Json<unknown>): string {

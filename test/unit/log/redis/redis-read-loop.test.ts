@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis'
 import t from 'tap'
-import type { StoredEvent } from '../../../server/core/event.js'
-import { RedisReadLoop } from '../../../server/log/redis-read-loop.js'
-import { startRedis } from '../../helpers/redis-server.js'
-import { waitFor } from '../../helpers/wait-for.js'
+import type { StoredEvent } from '../../../../server/core/event.js'
+import { RedisReadLoop } from '../../../../server/log/redis/redis-read-loop.js'
+import { startRedis } from '../../../helpers/redis-server.js'
+import { waitFor } from '../../../helpers/wait-for.js'
 
 /** XREAD calls the server has answered so far. */
 async function xreadCalls (client: Redis): Promise<number> {

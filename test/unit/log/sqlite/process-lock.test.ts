@@ -3,10 +3,10 @@ import { once } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { acquireProcessLock, LockHeldError } from '../../../server/log/process-lock.js'
-import { within } from '../../helpers/wait-for.js'
+import { acquireProcessLock, LockHeldError } from '../../../../server/log/sqlite/process-lock.js'
+import { within } from '../../../helpers/wait-for.js'
 
-const LOCK_MODULE = new URL('../../../server/log/process-lock.ts', import.meta.url).href
+const LOCK_MODULE = new URL('../../../../server/log/sqlite/process-lock.ts', import.meta.url).href
 
 /** A child process that takes the lock at `path` and holds it until killed; resolves once it holds it. */
 async function holdInChild (t: Test, path: string): Promise<ReturnType<typeof spawn>> {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { EventId } from '../core/event.js'
+import type { EventId } from '../../core/event.js'
 import type { RedisKeys } from './redis-scripts.js'
 
 /** Default metrics trimmed per script call, so one call holds Redis for a short time only. */

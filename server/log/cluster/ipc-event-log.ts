@@ -1,8 +1,8 @@
-import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../core/event.js'
-import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from './event-log.js'
-import { FollowedLog } from './followed-log.js'
+import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../../core/event.js'
+import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from '../event-log.js'
+import { FollowedLog } from '../followed-log.js'
 import { isLogMessage, type IpcChannel, type LogOp, type LogState } from './ipc-protocol.js'
-import { BrokerUnavailableError, RemoteStoreError } from './store-errors.js'
+import { BrokerUnavailableError, RemoteStoreError } from '../store-errors.js'
 
 interface Pending {
   readonly resolve: (value: unknown) => void

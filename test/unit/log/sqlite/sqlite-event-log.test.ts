@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../server/core/event.js'
-import { DEFAULT_FILE_NAME, DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, DEFAULT_RETENTION_MS, SqliteEventLog } from '../../../server/log/sqlite-event-log.js'
-import { MetricLimitError } from '../../../server/log/store-errors.js'
-import { fill, ids, open, parse, point, text } from '../../helpers/sqlite-log.js'
+import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../../server/core/event.js'
+import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from '../../../../server/log/event-log.js'
+import { DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { MetricLimitError } from '../../../../server/log/store-errors.js'
+import { fill, ids, open, parse, point, text } from '../../../helpers/sqlite-log.js'
 
 t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,000 and 5 ms', async (t) => {
   t.equal(DEFAULT_FILE_NAME, 'pulseboard.db')
