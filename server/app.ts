@@ -13,7 +13,8 @@ import { publishTokens, readTokens, type Config } from './config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, OverloadedError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'
-import type { BrokerState, EventLog } from './log/event-log.js'
+import type { IpcChannel } from './log/cluster/ipc-protocol.js'
+import type { EventLog } from './log/event-log.js'
 import { openLog } from './log/open-log.js'
 import { AuthFailures, refuseLockedOut } from './plugins/auth-failures.js'
 import { requireToken } from './plugins/auth.js'
@@ -23,7 +24,6 @@ import { requireReader } from './plugins/read-access.js'
 import { readOnlyCors } from './plugins/read-only-cors.js'
 import { requestDeadline } from './plugins/request-deadline.js'
 import { SessionCookies } from './plugins/session-cookies.js'
-import { Publisher } from './publisher.js'
 import { RefusalLog, refusalKind } from './refusal-log.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -45,8 +45,10 @@ import { readTlsFiles } from './tls-files.js'
 export type PulseboardApp = FastifyInstance<Server | Http2SecureServer, IncomingMessage | Http2ServerRequest, ServerResponse | Http2ServerResponse>
 
 export interface AppDeps {
-  /** The event log; SQLite under `config.dataDir` by default. */
+  /** The event log; the one `config` names by default (log/open-log.ts). */
   readonly log?: EventLog
+  /** A cluster worker's channel to its primary; undefined for a process on its own. */
+  readonly primary?: IpcChannel
   /** Folder of the built dashboard; the dashboard is not served when undefined. */
   readonly webRoot?: string
   /** Per-address limits shared by every worker of the port (a cluster worker's); this process's own when undefined. */
@@ -58,7 +60,6 @@ export interface AppParts {
   readonly log: EventLog
   readonly hub: Hub
   readonly registry: ConnectionRegistry
-  readonly publisher: Publisher
 }
 
 declare module 'fastify' {
@@ -147,8 +148,6 @@ function answerUnreadable (refusals: RefusalLog): (err: NodeJS.ErrnoException, s
   }
 }
 
-const EMBEDDED: BrokerState = { kind: 'sqlite', state: 'up' }
-
 /** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
 function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
   const options = {
@@ -201,17 +200,16 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   })
   // Spread reconnects over a few seconds so clients do not all return at once.
   const farewell = (): string => encodeRetry(config.retryMs + Math.floor(Math.random() * 2000))
-  const log = deps.log ?? await openLog(config, {
+  const log = deps.log ?? await openLog(config, deps.primary === undefined ? { kind: 'single' } : { kind: 'worker', primary: deps.primary }, {
     warn: (err, message) => app.log.warn({ err }, message),
     // An open stream may lack points Redis lost before this instance read them. Ending it makes its
     // client resume, and a resume from before the loss gets event: reset instead of a silent gap.
     onDataLoss: () => registry.closeAll(farewell)
   })
   const hub = new Hub({ encode: encodeMetric, flushMs: config.flushMs, lastPublishedId: log.latestId(), maxFilterGroups: config.maxFilterGroups, maxMetrics: config.maxMetrics })
-  // A shared log hands the hub every instance's events, in id order; the publisher then leaves the hub alone.
-  const stopFollowing = log.follow?.((events) => hub.publish(events))
-  const publisher = new Publisher(log, hub)
-  app.decorate('pulseboard', { log, hub, registry, publisher })
+  // The one way into the hub: what the log has made durable, in id order, from whichever process appended it.
+  const stopFeedingHub = log.onAppended((events) => hub.publish(events))
+  app.decorate('pulseboard', { log, hub, registry })
 
   // An answer that comes before its request body is read out so the client can see it.
   const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
@@ -241,7 +239,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     registry.closeAll(farewell)
   })
   app.addHook('onClose', async () => {
-    stopFollowing?.()
+    stopFeedingHub()
     hub.close()
     await log.close()
   })
@@ -274,7 +272,7 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
     await app.register(sessionRoutes, { sessions, failures: authFailures })
   }
   await app.register(publishRoutes, {
-    publisher,
+    log,
     authorize: tokens.length === 0 ? undefined : requireToken(tokens, authFailures),
     bodyLimitBytes: config.bodyLimitBytes,
     maxBatchPoints: config.maxBatchPoints,
@@ -282,11 +280,11 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   })
   await app.register(streamRoutes, { source: log, hub, registry, slots, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, maxFilterGlobs: config.maxFilterGlobs, retryMs: config.retryMs, heartbeatMs: config.heartbeatMs })
   await app.register(metricsRoutes, { log })
-  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), broker: () => log.broker?.() ?? EMBEDDED })
+  await app.register(healthRoutes, { clients: () => registry.size, maxClients: config.maxClients, maxClientsPerIp: config.maxClientsPerIp, lastId: () => log.latestId(), store: () => log.state() })
   if (deps.webRoot !== undefined) await app.register(webRoutes, { root: deps.webRoot, loginPage: sessions !== undefined })
   if (config.selfMetrics) {
     const stop = startSelfMetrics({
-      publish: async (points) => await publisher.publish(points),
+      append: async (points) => await log.append(points),
       hubStats: () => hub.stats,
       clients: () => registry.size,
       slowConsumerCutoffs: () => registry.closeCounts['slow-consumer'],

@@ -9,7 +9,6 @@ import { LimitsClient } from './cluster/limits-client.js'
 import type { LimitsMessage } from './cluster/limits-protocol.js'
 import { startPrimary, WORKER_SLOT_ENV } from './cluster/primary.js'
 import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
-import { IpcEventLog } from './log/cluster/ipc-event-log.js'
 import type { IpcChannel, LogMessage } from './log/cluster/ipc-protocol.js'
 import { StoreOpenError } from './log/store-errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
@@ -73,10 +72,9 @@ async function main (): Promise<void> {
     await runPrimary(config)
     return
   }
-  const log = cluster.isWorker && config.broker === 'sqlite' ? await IpcEventLog.connect(primaryChannel) : undefined
   const app = await buildApp({ ...config, ...withInstanceId(config) }, {
     webRoot: join(packageRoot(), 'web', 'dist'),
-    ...(log === undefined ? {} : { log }),
+    ...(cluster.isWorker ? { primary: primaryChannel } : {}),
     // A worker's per-address limits are counted by the primary, so they hold for the whole port.
     sharedLimits: cluster.isWorker ? new LimitsClient(primaryChannel) : undefined
   })

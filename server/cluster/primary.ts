@@ -32,10 +32,10 @@ function channelTo (worker: Worker): IpcChannel<LogMessage | LimitsMessage> {
 }
 
 /**
- * The primary of `--workers N`: forks N workers that share the port. With the
- * embedded broker it also owns the SQLite log (the only process that opens
- * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
- * talks to Redis itself. Either way it keeps the per-address stream and rate
+ * The primary of `--workers N`: forks N workers that share the port. With
+ * SQLite it also owns the log (the only process that opens DATA_DIR) and
+ * serves it to the workers over IPC; with Redis each worker talks to Redis
+ * itself (log/open-log.ts chooses). Either way it keeps the per-address stream and rate
  * limits of the whole port (cluster/limits-host.ts). A worker that dies after it listened is replaced, in its slot.
  * Resolves with a function that stops the workers (SIGTERM, so each closes
  * its streams gracefully), then the log.
@@ -45,7 +45,7 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
   cluster.setupPrimary({ serialization: 'advanced' })
   // Workers keep their own copy of the catalog: tell them what retention removes from it
   // (the first retention pass runs a timer's interval after `host` below is set).
-  const log = config.broker === 'sqlite' ? await openLog(config, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) }) : undefined
+  const log = await openLog(config, { kind: 'primary' }, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) })
   const host = log === undefined ? undefined : new IpcLogHost(log)
   const limits = new LimitsHost()
   let stopping = false

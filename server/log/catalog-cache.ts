@@ -24,9 +24,9 @@ export function byName (a: MetricSummary, b: MetricSummary): number {
 
 /**
  * The metric catalog of a log that other processes also write, kept in memory:
- * loaded once, then brought forward by every event the process follows, so
+ * loaded once, then brought forward by every event the process is delivered, so
  * `catalog()` answers without a round trip and agrees across processes once
- * they have followed the same ids.
+ * they have been delivered the same ids.
  */
 export class CatalogCache {
   readonly #entries = new Map<string, MetricSummary>()

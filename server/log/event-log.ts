@@ -1,4 +1,5 @@
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../core/event.js'
+import type { BatchListener } from './batch-listeners.js'
 
 /** A time range and size cap for history reads. */
 export interface HistoryQuery {
@@ -39,7 +40,7 @@ export function wholeBucketsFromMs (cutTs: number, query: BucketQuery): number {
 }
 
 /** What /healthz shows of the store behind a log. */
-export interface BrokerState {
+export interface StoreState {
   /** `sqlite`: the embedded file; `redis`: Redis Streams; `primary`: the cluster primary's SQLite log, over IPC. */
   readonly kind: 'sqlite' | 'redis' | 'primary'
   readonly state: 'up' | 'down'
@@ -68,14 +69,14 @@ export interface EventLog {
   buckets: (metric: string, query: BucketQuery) => Promise<Json<HistoryBucket[]> | undefined>
   close: () => Promise<void>
   /**
-   * Present on a log that several processes share. Calls `listener` with every
-   * batch of new events appended by any process, in id order, each once, and
-   * returns a function that stops. The app then feeds its hub from here rather
-   * than from its own appends, so no event reaches the hub twice.
+   * Calls `listener` with every batch of new events once it is durable, in id
+   * order, each event once: the batches of every process that shares the log
+   * (Redis, a cluster's primary), of this process alone otherwise. The one way
+   * events reach the hub. Returns a function that stops.
    */
-  follow?: (listener: (events: StoredEvent[]) => void) => () => void
-  /** Present with `follow`: brings `latestId()` and `oldestId()` up to what every process has appended so far. */
-  sync?: () => Promise<void>
-  /** The store's kind and reachability; absent means the embedded SQLite file, always up. */
-  broker?: () => BrokerState
+  onAppended: (listener: BatchListener) => () => void
+  /** Brings `latestId()` and `oldestId()` up to what every process that shares the log has appended so far. */
+  sync: () => Promise<void>
+  /** The store's kind and reachability. */
+  state: () => StoreState
 }

@@ -1,7 +1,9 @@
 import type { EventId } from '../core/event.js'
-import { DurableEventLog } from './sqlite/durable-event-log.js'
+import { IpcEventLog } from './cluster/ipc-event-log.js'
+import type { IpcChannel } from './cluster/ipc-protocol.js'
 import type { EventLog } from './event-log.js'
 import { RedisEventLog } from './redis/redis-event-log.js'
+import { SqliteEventLog } from './sqlite/sqlite-event-log.js'
 
 /** The settings that choose and size the log; a Config has them all. */
 export interface LogSettings {
@@ -30,26 +32,50 @@ export interface LogHooks {
   readonly onDataLoss?: (continuesFromId: EventId) => void
 }
 
-/** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
-export async function openLog (config: LogSettings, { warn, onForget, onDataLoss }: LogHooks): Promise<EventLog> {
-  if (config.broker === 'redis') {
-    return await RedisEventLog.open({
-      // parseConfig refuses BROKER=redis without REDIS_URL.
-      url: config.redisUrl ?? '',
-      maxLen: config.redisMaxLen,
-      historyPoints: config.redisHistoryPoints,
-      maxMetrics: config.maxMetrics,
-      maxHistoryPoints: config.maxHistoryPoints,
-      retentionMs: config.retentionMs,
-      recoveryMs: config.redisRecoveryMs,
-      onError: (err) => warn(err, 'Redis connection or read failed; retrying'),
-      onDataLoss: (err) => {
-        warn(err, 'Redis lost acknowledged data; ids go on above every id delivered before')
-        onDataLoss?.(err.continuesFromId)
-      }
-    })
-  }
-  return DurableEventLog.open({
+/** Where this process stands: on its own, or as the primary or a worker (with its channel to the primary) of a cluster. */
+export type LogRole =
+  | { readonly kind: 'single' }
+  | { readonly kind: 'primary' }
+  | { readonly kind: 'worker', readonly primary: IpcChannel }
+
+/** A process that serves requests, and so needs a log. */
+type ServingRole = Exclude<LogRole, { kind: 'primary' }>
+
+/**
+ * The log this process uses, chosen here and nowhere else. With `broker` sqlite
+ * the file under `dataDir` belongs to one process: a process on its own or a
+ * cluster's primary opens it, and a worker uses the primary's over IPC. With
+ * `broker` redis, every process that serves requests connects to `redisUrl`
+ * itself, and a primary, which serves none, opens no log (undefined).
+ */
+export async function openLog (config: LogSettings, role: ServingRole, hooks: LogHooks): Promise<EventLog>
+export async function openLog (config: LogSettings, role: LogRole, hooks: LogHooks): Promise<EventLog | undefined>
+export async function openLog (config: LogSettings, role: LogRole, hooks: LogHooks): Promise<EventLog | undefined> {
+  if (config.broker === 'redis') return role.kind === 'primary' ? undefined : await openRedis(config, hooks)
+  if (role.kind === 'worker') return await IpcEventLog.connect(role.primary)
+  return openSqlite(config, hooks)
+}
+
+async function openRedis (config: LogSettings, { warn, onDataLoss }: LogHooks): Promise<RedisEventLog> {
+  return await RedisEventLog.open({
+    // parseConfig refuses BROKER=redis without REDIS_URL.
+    url: config.redisUrl ?? '',
+    maxLen: config.redisMaxLen,
+    historyPoints: config.redisHistoryPoints,
+    maxMetrics: config.maxMetrics,
+    maxHistoryPoints: config.maxHistoryPoints,
+    retentionMs: config.retentionMs,
+    recoveryMs: config.redisRecoveryMs,
+    onError: (err) => warn(err, 'Redis connection or read failed; retrying'),
+    onDataLoss: (err) => {
+      warn(err, 'Redis lost acknowledged data; ids go on above every id delivered before')
+      onDataLoss?.(err.continuesFromId)
+    }
+  })
+}
+
+function openSqlite (config: LogSettings, { warn, onForget }: LogHooks): SqliteEventLog {
+  return SqliteEventLog.open({
     dataDir: config.dataDir,
     windowSize: config.windowSize,
     windowBytes: config.windowBytes,

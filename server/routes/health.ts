@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { BrokerState } from '../log/event-log.js'
+import type { StoreState } from '../log/event-log.js'
 
 export interface HealthRoutesOptions {
   /** Open stream connections now. */
@@ -9,19 +9,19 @@ export interface HealthRoutesOptions {
   /** Newest stored id. */
   readonly lastId: () => number
   /** Kind and reachability of the store events go through. */
-  readonly broker: () => BrokerState
+  readonly store: () => StoreState
 }
 
 /** Body of GET /healthz. */
 export interface Health {
-  /** `degraded` while the broker is down: streams stay open, publishes answer 503. */
+  /** `degraded` while the store is down: streams stay open, publishes answer 503. */
   readonly status: 'ok' | 'degraded'
   readonly uptimeS: number
   readonly clients: number
   readonly maxClients: number
   readonly maxClientsPerIp: number
   readonly lastId: number
-  readonly broker: BrokerState
+  readonly store: StoreState
   /** Process that answered, so the workers behind one port can be told apart. */
   readonly pid: number
 }
@@ -29,15 +29,15 @@ export interface Health {
 /** GET /healthz: liveness with the figures an operator checks first. */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
   app.get('/healthz', async (): Promise<Health> => {
-    const broker = options.broker()
+    const store = options.store()
     return {
-      status: broker.state === 'up' ? 'ok' : 'degraded',
+      status: store.state === 'up' ? 'ok' : 'degraded',
       uptimeS: Math.round(process.uptime()),
       clients: options.clients(),
       maxClients: options.maxClients,
       maxClientsPerIp: options.maxClientsPerIp,
       lastId: options.lastId(),
-      broker,
+      store,
       pid: process.pid
     }
   })

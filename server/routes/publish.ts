@@ -6,10 +6,11 @@ import { BatchTooLargeError, MalformedBodyError, PayloadInvalidError, Unsupporte
 import { createPublishValidator, describeIssue } from '../ingest/compile-validator.js'
 import { parseNdjson } from '../ingest/ndjson.js'
 import { toMetricPoints } from '../ingest/normalize.js'
-import type { Publisher } from '../publisher.js'
+import type { EventLog } from '../log/event-log.js'
 
 export interface PublishRoutesOptions {
-  readonly publisher: Pick<Publisher, 'publish'>
+  /** Where accepted points go; the log hands them on to the hub once they are durable. */
+  readonly log: Pick<EventLog, 'append'>
   /** Admits or refuses a request before its body is read; undefined when publishing is open. */
   readonly authorize: onRequestAsyncHookHandler | undefined
   /** Largest body accepted, in bytes. */
@@ -56,7 +57,7 @@ function itemsOf (body: unknown, isNdjson: boolean): Items {
 
 /** POST /api/events: one point, a JSON array, or NDJSON; all-or-nothing; 202 once stored. */
 export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (app, options) => {
-  const { publisher, maxBatchPoints } = options
+  const { log, maxBatchPoints } = options
   const now = options.now ?? Date.now
   const validate = createPublishValidator()
 
@@ -90,7 +91,7 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
     if (!checked.ok) throw new PayloadInvalidError(describeIssue(checked.issue, unit, lines))
     const normalized = toMetricPoints(checked.points, now())
     if (!normalized.ok) throw new PayloadInvalidError(describeIssue(normalized.issue, unit, lines))
-    const stored = await publisher.publish(normalized.points)
+    const stored = await log.append(normalized.points)
     const ack: PublishAck = { accepted: stored.length, firstId: stored[0]!.id, lastId: stored[stored.length - 1]!.id }
     return reply.code(202).send(ack)
   })

@@ -9,8 +9,8 @@ export const DEFAULT_SELF_METRICS_MS = 1000
 const LOOP_SAMPLE_MS = 10
 
 export interface SelfMetricsOptions {
-  /** Publishes through the same path as clients. */
-  readonly publish: (points: MetricPoint[]) => Promise<unknown>
+  /** Appends to the event log, as a client's publish does. */
+  readonly append: (points: MetricPoint[]) => Promise<unknown>
   readonly hubStats: () => HubStats
   /** Open stream connections. */
   readonly clients: () => number
@@ -61,7 +61,7 @@ export function startSelfMetrics (options: SelfMetricsOptions): () => void {
     ]
     loopDelay.reset()
     last = { at, cpu, stats }
-    options.publish(points).catch(options.onError)
+    options.append(points).catch(options.onError)
   }
 
   const timer = setInterval(tick, intervalMs)

@@ -12,7 +12,7 @@ export interface ReplaySource {
   oldestId: () => EventId
   latestId: () => EventId
   /** Catches `latestId()` and `oldestId()` up with other processes, for a log they share. */
-  sync?: () => Promise<void>
+  sync: () => Promise<void>
 }
 
 /** Where live events come from (the Hub matches by shape). */
@@ -45,7 +45,7 @@ export async function replayThenFollow (connection: SseConnection, options: Foll
   const chunkSize = options.chunkSize ?? DEFAULT_REPLAY_CHUNK
   let cursor = options.afterId ?? live.lastPublishedId
   // An id seen on another instance may be newer than this one has followed yet: not a reason to reset.
-  if (options.afterId !== undefined && source.sync !== undefined) {
+  if (options.afterId !== undefined) {
     await source.sync()
     if (connection.closed) return undefined
   }

@@ -2,7 +2,7 @@
  * SQLite event store benchmark, in process, on a temp dir:
  * - 200 batches of 1,000 points, one append at a time (synchronous = FULL, then NORMAL for comparison);
  * - 20,000 single-point appends issued 50 per tick, so each 50 share a group commit;
- * - readAfter over 100,000 points in chunks of 1,000;
+ * - readAfter over 100,000 points in chunks of 1,000, on a connection of its own as a reader thread has;
  * - prune of that whole backlog (maxPoints 0): median and longest single call.
  * Prints a table and one JSON line. Usage: tsx test/bench/ingest-sqlite.ts
  */
@@ -10,8 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import Database from 'better-sqlite3'
 import type { MetricPoint } from '../../server/core/event.js'
-import { SqliteEventLog } from '../../server/log/sqlite/sqlite-event-log.js'
+import { prepareReads } from '../../server/log/sqlite/read-queries.js'
+import { SqliteWriter } from '../../server/log/sqlite/sqlite-writer.js'
 import { percentile, printTable } from './process-stats.js'
 
 const BATCHES = 200
@@ -30,7 +32,7 @@ function makePoint (i: number): MetricPoint {
 }
 
 /** Points/s by the wall clock, and by this process's CPU time (less disturbed by other load on the machine). */
-async function batches (log: SqliteEventLog): Promise<{ perS: number, perCpuS: number }> {
+async function batches (log: SqliteWriter): Promise<{ perS: number, perCpuS: number }> {
   const input = Array.from({ length: BATCHES }, (_, b) => Array.from({ length: BATCH_SIZE }, (_, i) => makePoint(b * BATCH_SIZE + i)))
   const cpu = process.cpuUsage()
   const started = performance.now()
@@ -40,7 +42,7 @@ async function batches (log: SqliteEventLog): Promise<{ perS: number, perCpuS: n
   return { perS: (BATCHES * BATCH_SIZE) / wallS, perCpuS: (BATCHES * BATCH_SIZE) / ((user + system) / 1e6) }
 }
 
-async function singles (log: SqliteEventLog): Promise<{ perS: number, commits: number }> {
+async function singles (log: SqliteWriter): Promise<{ perS: number, commits: number }> {
   const commitsBefore = log.commits
   const started = performance.now()
   for (let sent = 0; sent < SINGLES; sent += SINGLES_PER_TICK) {
@@ -49,22 +51,26 @@ async function singles (log: SqliteEventLog): Promise<{ perS: number, commits: n
   return { perS: SINGLES / ((performance.now() - started) / 1000), commits: log.commits - commitsBefore }
 }
 
-async function readAll (log: SqliteEventLog): Promise<number> {
+function readAll (log: SqliteWriter): number {
+  const db = new Database(log.path, { readonly: true, fileMustExist: true })
+  const run = prepareReads(db)
   const started = performance.now()
   let after = log.oldestId() - 1
   let read = 0
   while (read < READ_TOTAL) {
-    const chunk = await log.readAfter(after, READ_CHUNK)
+    const chunk = run({ op: 'readAfter', afterId: after, limit: READ_CHUNK })
     if (chunk.length === 0) break
     read += chunk.length
     after = chunk.at(-1)!.id
   }
+  const elapsedMs = performance.now() - started
+  db.close()
   if (read !== READ_TOTAL) throw new Error(`read ${read} points, expected ${READ_TOTAL}`)
-  return performance.now() - started
+  return elapsedMs
 }
 
 async function pruneAll (dataDir: string): Promise<{ callsMs: number[], deleted: number }> {
-  const log = SqliteEventLog.open({ dataDir, maxPoints: 0 })
+  const log = SqliteWriter.open({ dataDir, maxPoints: 0 })
   const callsMs: number[] = []
   let deleted = 0
   for (;;) {
@@ -80,14 +86,14 @@ async function pruneAll (dataDir: string): Promise<{ callsMs: number[], deleted:
 
 const dir = mkdtempSync(join(tmpdir(), 'pulseboard-bench-'))
 try {
-  const full = SqliteEventLog.open({ dataDir: join(dir, 'full') })
+  const full = SqliteWriter.open({ dataDir: join(dir, 'full') })
   const fullRate = await batches(full)
   const single = await singles(full)
-  const readMs = await readAll(full)
+  const readMs = readAll(full)
   await full.close()
   const prune = await pruneAll(join(dir, 'full'))
 
-  const normal = SqliteEventLog.open({ dataDir: join(dir, 'normal') })
+  const normal = SqliteWriter.open({ dataDir: join(dir, 'normal') })
   normal.pragma('synchronous = NORMAL')
   const normalRate = await batches(normal)
   await normal.close()

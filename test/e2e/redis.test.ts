@@ -69,7 +69,7 @@ t.test('instances sharing one Redis share events, resume, catalog and history', 
   const range = `from=${Date.now() - 60_000}&to=${Date.now() + 60_000}&points=3`
   t.same(await getJson(`${a.url}/api/metrics/cpu/history?${range}`), await getJson(`${b.url}/api/metrics/cpu/history?${range}`), 'the same buckets on both')
   t.equal((await fetch(`${b.url}/api/metrics/nope/history`)).status, 404)
-  t.same((await getJson<Health>(`${a.url}/healthz`)).broker, { kind: 'redis', state: 'up' })
+  t.same((await getJson<Health>(`${a.url}/healthz`)).store, { kind: 'redis', state: 'up' })
 })
 
 /** Every frame a reader gets, in the background, until it is closed. */
@@ -130,7 +130,7 @@ t.test('a Redis crash while publishing: 503s, no acknowledged point lost, every 
   await redis.kill()
   await waitFor(() => refused.length >= 5, 5000, 'publishes refused during the outage')
   const health = await getJson<Health>(`${instances[1]!.url}/healthz`)
-  t.same([health.status, health.broker], ['degraded', { kind: 'redis', state: 'down' }], '/healthz shows the broker down')
+  t.same([health.status, health.store], ['degraded', { kind: 'redis', state: 'down' }], '/healthz shows the store down')
   const pings = streams.map((frames) => frames.length)
   await waitFor(() => streams.every((frames, i) => frames.slice(pings[i]).some((f) => f.kind === 'comment' && f.text === 'ping')), 3000, 'heartbeats during the outage')
   const ackedBefore = acked.length
@@ -138,7 +138,7 @@ t.test('a Redis crash while publishing: 503s, no acknowledged point lost, every 
   await waitFor(() => acked.length >= ackedBefore + 30, 10_000, '30 more acknowledged publishes after the restart')
   load.running = false
   await publishing
-  await waitFor(async () => (await getJson<Health>(`${instances[0]!.url}/healthz`)).broker.state === 'up', 5000, 'the broker up again')
+  await waitFor(async () => (await getJson<Health>(`${instances[0]!.url}/healthz`)).store.state === 'up', 5000, 'the store up again')
 
   const last = acked.at(-1)!
   await waitFor(() => streams.every((frames) => metricIds(frames).at(-1) === last), 10_000, 'every subscriber to reach the last acknowledged id')
@@ -184,10 +184,10 @@ t.test('Redis restarted empty mid-publish: ids go on above every delivered id, l
   await publishing
 
   const healths = await Promise.all(instances.map(async ({ url }) => await getJson<Health>(`${url}/healthz`)))
-  const continuesFromId = healths[0]!.broker.dataLoss?.continuesFromId ?? 0
+  const continuesFromId = healths[0]!.store.dataLoss?.continuesFromId ?? 0
   t.ok(continuesFromId > lastBeforeKill, `the stream continues (from ${continuesFromId}) above the last id acknowledged before the loss (${lastBeforeKill})`)
   for (const health of healths) {
-    t.match(health, { status: 'ok', broker: { kind: 'redis', state: 'up', dataLoss: { continuesFromId, detectedAt: String } } }, '/healthz says Redis lost data, and where ids go on')
+    t.match(health, { status: 'ok', store: { kind: 'redis', state: 'up', dataLoss: { continuesFromId, detectedAt: String } } }, '/healthz says Redis lost data, and where ids go on')
   }
   t.ok(acked.every((id, k) => k === 0 || id > acked[k - 1]!), 'acknowledged ids only grow: none reused')
   t.ok(phase.ackedAfterRestart.every((id) => id >= continuesFromId), 'every id acknowledged after the restart is past the loss')

@@ -1,18 +1,18 @@
 import t from 'tap'
-import type { DurableEventLog } from '../../server/log/sqlite/durable-event-log.js'
+import type { SqliteEventLog } from '../../server/log/sqlite/sqlite-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { SseReader } from '../helpers/sse-reader.js'
 
 t.test('a full disk answers 503, acknowledges nothing, keeps streams alive, and recovers', async (t) => {
   const { url, app } = await startTestServer(t, { heartbeatMs: 50 })
-  const store = (app.pulseboard.log as DurableEventLog).store
+  const writer = (app.pulseboard.log as SqliteEventLog).writer
   const reader = await SseReader.open(`${url}/api/stream`)
   t.teardown(() => reader.close())
   t.equal((await post(url, { metric: 'before', value: 1 })).status, 202)
   t.equal((await reader.metrics(1))[0]?.metric, 'before')
 
   // A real SQLITE_FULL: the file may not grow past its current size.
-  store.pragma(`max_page_count = ${Number(store.pragma('page_count', { simple: true }))}`)
+  writer.pragma(`max_page_count = ${Number(writer.pragma('page_count', { simple: true }))}`)
   const big = Array.from({ length: 5_000 }, (_, i) => ({ metric: `full.m${i % 50}`, value: i, tags: { pad: 'x'.repeat(100) } }))
   const refused = await post(url, big)
   t.equal(refused.status, 503)
@@ -21,7 +21,7 @@ t.test('a full disk answers 503, acknowledges nothing, keeps streams alive, and 
   t.equal(app.pulseboard.log.latestId(), 1, 'nothing of the refused batch was stored')
   t.same((await reader.next()), { kind: 'comment', text: 'ping' }, 'the open stream keeps its heartbeats')
 
-  store.pragma('max_page_count = 1073741823')
+  writer.pragma('max_page_count = 1073741823')
   t.same((await post(url, { metric: 'after', value: 2 })).body, { accepted: 1, firstId: 2, lastId: 2 }, 'publishing works again once writes succeed')
   t.same(await reader.metricsBefore(2), [], 'nothing of the refused batch was streamed')
   const accepted = await post(url, big)

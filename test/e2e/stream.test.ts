@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import t from 'tap'
-import type { DurableEventLog } from '../../server/log/sqlite/durable-event-log.js'
+import type { SqliteEventLog } from '../../server/log/sqlite/sqlite-event-log.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { openReader } from '../helpers/sse-reader.js'
 import { ids, range } from '../helpers/sqlite-log.js'
@@ -102,7 +102,7 @@ t.test('a resume id older than the memory window replays from SQLite, with no re
 t.test('a resume id older than retention gets a reset event first', async (t) => {
   const { url, app } = await startTestServer(t, { maxPoints: 100 })
   await post(url, points(300))
-  t.equal((app.pulseboard.log as DurableEventLog).store.prune(), 200, 'retention deleted the oldest 200')
+  t.equal((app.pulseboard.log as SqliteEventLog).prune(), 200, 'retention deleted the oldest 200')
   const reader = await openReader(t, `${url}/api/stream`, { 'last-event-id': '10' })
   const reset = await reader.nextEvent()
   t.equal(reset.event, 'reset')

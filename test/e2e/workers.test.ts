@@ -53,10 +53,10 @@ const STARTUP_MS = 30_000
 const point = (value: number): { metric: string, value: number } => ({ metric: 'w', value })
 
 /** Two workers on one port: streams on both get what either stored, and a client resumes on either. */
-async function checkCluster (t: Test, url: string, broker: Health['broker']['kind']): Promise<void> {
+async function checkCluster (t: Test, url: string, store: Health['store']['kind']): Promise<void> {
   const readers = await streamsOnBothWorkers(t, url)
   t.pass(`${readers.length} streams, spread over both workers`)
-  t.equal((await health(url)).broker.kind, broker)
+  t.equal((await health(url)).store.kind, store)
 
   const ack = (await post(url, [point(1), point(2)])).body as PublishAck
   for (const reader of readers) t.same((await reader.metrics(2)).map((e) => e.id), [ack.firstId, ack.lastId], 'every stream, on either worker, gets the points')

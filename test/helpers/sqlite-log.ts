@@ -8,9 +8,12 @@ export function point (metric: string, value: number, ts = 1000, tags?: Record<s
   return tags === undefined ? { metric, value, ts } : { metric, value, ts, tags }
 }
 
-/** Opens a log in `dir` (a fresh test dir by default), closed on teardown. */
+/** One reader thread, and no retention pass unless a test asks for one: tests prune by hand (their points are from 1970). */
+export const QUIET: Partial<SqliteEventLogOptions> = { readThreads: 1, pruneIntervalMs: 3_600_000 }
+
+/** Opens a log in `dir` (a fresh test dir by default) with QUIET under `options`, closed on teardown. */
 export function open (t: Test, options: Partial<SqliteEventLogOptions> = {}): SqliteEventLog {
-  const log = SqliteEventLog.open({ ...options, dataDir: options.dataDir ?? t.testdir() })
+  const log = SqliteEventLog.open({ ...QUIET, ...options, dataDir: options.dataDir ?? t.testdir() })
   t.teardown(() => log.close())
   return log
 }

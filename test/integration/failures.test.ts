@@ -12,7 +12,10 @@ const broken: EventLog = {
   catalog: () => [],
   history: async () => { throw new Error('boom: internal detail') },
   buckets: async () => { throw new Error('boom: internal detail') },
-  close: async () => {}
+  close: async () => {},
+  onAppended: () => () => {},
+  sync: async () => { throw new Error('boom: internal detail') },
+  state: () => ({ kind: 'sqlite', state: 'up' })
 }
 
 t.test('an unexpected failure answers 500 without its details', async (t) => {

@@ -1,7 +1,7 @@
 import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../../core/event.js'
-import type { BrokerState, BucketQuery, EventLog, HistoryQuery } from '../event-log.js'
-import { FollowedLog } from '../followed-log.js'
-import { isLogMessage, type IpcChannel, type LogOp, type LogState } from './ipc-protocol.js'
+import type { BucketQuery, EventLog, HistoryQuery, StoreState } from '../event-log.js'
+import { MirroredLog } from '../mirrored-log.js'
+import { isLogMessage, type IpcChannel, type LogOp, type LogPosition } from './ipc-protocol.js'
 import { BrokerUnavailableError, RemoteStoreError } from '../store-errors.js'
 
 interface Pending {
@@ -12,14 +12,14 @@ interface Pending {
 /**
  * A cluster worker's EventLog: every call goes to the primary, which owns the
  * SQLite log, over IPC. The primary sends each committed batch to every
- * worker; `follow` hands them on, and they keep this worker's catalog and
+ * worker; `onAppended` hands them on, and they keep this worker's catalog and
  * latest id current, so the sync methods answer without a round trip.
  */
-export class IpcEventLog extends FollowedLog implements EventLog {
+export class IpcEventLog extends MirroredLog implements EventLog {
   readonly #channel: IpcChannel
   readonly #pending = new Map<number, Pending>()
   #nextCall = 1
-  #followedId: EventId = 0
+  #deliveredId: EventId = 0
   #closed = false
   /** Batches that arrive before the initial state, replayed against it once it is in. */
   readonly #early: StoredEvent[][] = []
@@ -28,11 +28,11 @@ export class IpcEventLog extends FollowedLog implements EventLog {
   /** Attaches to the primary and loads its ids and catalog. */
   static async connect (channel: IpcChannel): Promise<IpcEventLog> {
     const log = new IpcEventLog(channel)
-    const state = await log.#call('state', [true]) as LogState
-    log.#followedId = state.latestId
-    log.load(state)
+    const position = await log.#call('position', [true]) as LogPosition
+    log.#deliveredId = position.latestId
+    log.load(position)
     log.#ready = true
-    for (const events of log.#early.splice(0)) log.#follow(events)
+    for (const events of log.#early.splice(0)) log.#deliverFresh(events)
     return log
   }
 
@@ -62,17 +62,17 @@ export class IpcEventLog extends FollowedLog implements EventLog {
   }
 
   async sync (): Promise<void> {
-    this.load(await this.#call('state', [false]) as LogState)
+    this.load(await this.#call('position', [false]) as LogPosition)
   }
 
-  broker (): BrokerState {
+  state (): StoreState {
     return { kind: 'primary', state: !this.#closed && this.#channel.connected() ? 'up' : 'down' }
   }
 
-  /** Stops following; calls still waiting are refused. The primary owns the log and closes it. */
+  /** Stops delivering batches; calls still waiting are refused. The primary owns the log and closes it. */
   async close (): Promise<void> {
     this.#closed = true
-    this.unfollowAll()
+    this.stopListeners()
     this.#failAll()
   }
 
@@ -89,7 +89,7 @@ export class IpcEventLog extends FollowedLog implements EventLog {
     if (!isLogMessage(message)) return
     if (message.pb === 'events') {
       this.retained(message.oldestId)
-      if (this.#ready) this.#follow(message.events)
+      if (this.#ready) this.#deliverFresh(message.events)
       else this.#early.push(message.events)
       return
     }
@@ -105,11 +105,11 @@ export class IpcEventLog extends FollowedLog implements EventLog {
     else pending?.reject(new RemoteStoreError(message.code, message.message))
   }
 
-  /** Hands on the events not followed yet; the primary sends each batch once, but a batch may predate the initial state. */
-  #follow (events: readonly StoredEvent[]): void {
-    const fresh = events.filter((event) => event.id > this.#followedId)
+  /** Hands on the events not delivered yet; the primary sends each batch once, but a batch may predate the initial state. */
+  #deliverFresh (events: readonly StoredEvent[]): void {
+    const fresh = events.filter((event) => event.id > this.#deliveredId)
     if (fresh.length === 0) return
-    this.#followedId = fresh.at(-1)!.id
+    this.#deliveredId = fresh.at(-1)!.id
     this.deliver(fresh)
   }
 

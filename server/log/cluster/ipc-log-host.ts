@@ -1,10 +1,10 @@
 import type { EventId, StoredEvent } from '../../core/event.js'
 import type { EventLog } from '../event-log.js'
-import { isLogMessage, type IpcChannel, type LogMessage, type LogState } from './ipc-protocol.js'
+import { isLogMessage, type IpcChannel, type LogMessage, type LogPosition } from './ipc-protocol.js'
 
 /**
  * The primary's side of the cluster log: answers workers' calls on the one
- * SQLite log the primary owns, and sends every committed batch to every
+ * SQLite log the primary owns, and sends every batch it commits to every
  * worker, in id order, so each can feed its own hub.
  */
 export class IpcLogHost {
@@ -13,6 +13,8 @@ export class IpcLogHost {
 
   constructor (log: EventLog) {
     this.#log = log
+    // The log is the primary's and closes with it, which ends this subscription too.
+    log.onAppended((events) => this.#broadcast(events))
   }
 
   /** Serves one worker until its channel closes. */
@@ -31,16 +33,12 @@ export class IpcLogHost {
   async #run (op: string, args: readonly unknown[]): Promise<unknown> {
     const log = this.#log
     switch (op) {
-      case 'append': {
-        const events = await log.append(args[0] as StoredEvent[])
-        this.#broadcast(events)
-        return events
-      }
+      case 'append': return await log.append(args[0] as StoredEvent[])
       case 'readAfter': return await log.readAfter(args[0] as number, args[1] as number)
       case 'history': return await log.history(args[0] as string, args[1] as Parameters<EventLog['history']>[1])
       case 'buckets': return await log.buckets(args[0] as string, args[1] as Parameters<EventLog['buckets']>[1])
       default: {
-        const state: LogState = { latestId: log.latestId(), oldestId: log.oldestId(), ...(args[0] === true ? { catalog: log.catalog() } : {}) }
+        const state: LogPosition = { latestId: log.latestId(), oldestId: log.oldestId(), ...(args[0] === true ? { catalog: log.catalog() } : {}) }
         return state
       }
     }
@@ -52,13 +50,8 @@ export class IpcLogHost {
     for (const channel of this.#channels) this.#send(channel, message)
   }
 
-  /**
-   * Sends a committed batch to every worker. Batches go out in id order because the
-   * log settles the appends of a group commit in id order, and each settles into
-   * here through the same number of steps.
-   */
+  /** Sends a committed batch to every worker, ahead of the replies to the appends in it. */
   #broadcast (events: StoredEvent[]): void {
-    if (events.length === 0) return
     const message: LogMessage = { pb: 'events', events, oldestId: this.#log.oldestId() }
     for (const channel of this.#channels) this.#send(channel, message)
   }

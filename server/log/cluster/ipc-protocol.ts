@@ -15,10 +15,10 @@ export interface IpcChannel<M = LogMessage> {
 }
 
 /** Operations a worker asks of the primary's log. */
-export type LogOp = 'append' | 'readAfter' | 'history' | 'buckets' | 'state'
+export type LogOp = 'append' | 'readAfter' | 'history' | 'buckets' | 'position'
 
-/** What `state` answers: enough for a worker to start following. */
-export interface LogState {
+/** What `position` answers: where the primary's log stands, enough for a worker to start mirroring it. */
+export interface LogPosition {
   readonly latestId: EventId
   readonly oldestId: EventId
   /** Present when asked for. */

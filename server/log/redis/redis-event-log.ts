@@ -1,8 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import type { EventId, HistoryBucket, Json, MetricPoint, MetricSummary, StoredEvent } from '../../core/event.js'
 import { toEvent, toJson, toSummary } from '../catalog-cache.js'
-import { DEFAULT_MAX_HISTORY_POINTS, DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS, type BrokerState, type BucketQuery, type EventLog, type HistoryQuery } from '../event-log.js'
-import { FollowedLog, type FollowStart } from '../followed-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS, DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS, type BucketQuery, type EventLog, type HistoryQuery, type StoreState } from '../event-log.js'
+import { MirroredLog, type MirrorStart } from '../mirrored-log.js'
 import { checkGeneration, GENERATION_COMMAND, type Generation } from './redis-generation.js'
 import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, newestWholeBuckets, parseMembers, toBuckets } from './redis-history.js'
@@ -64,10 +64,10 @@ type AppendCommand = (...args: Array<string | number>) => Promise<number>
 /**
  * An EventLog in Redis, shared by every instance that points at the same
  * Redis and prefix. One script call per append (ids, stream, catalog and
- * history at once); one reading loop per instance feeds `follow`, the local
+ * history at once); one reading loop per instance feeds `onAppended`, the local
  * catalog and `latestId()`.
  */
-export class RedisEventLog extends FollowedLog implements EventLog {
+export class RedisEventLog extends MirroredLog implements EventLog {
   readonly #writer: Redis
   readonly #loop: RedisReadLoop
   readonly #keys: RedisKeys
@@ -98,7 +98,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     }
   }
 
-  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys }, start: FollowStart, generation: Generation, options: RedisEventLogOptions) {
+  private constructor (parts: { writer: Redis, reader: Redis, keys: RedisKeys }, start: MirrorStart, generation: Generation, options: RedisEventLogOptions) {
     super()
     this.load(start)
     this.#writer = parts.writer
@@ -171,7 +171,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     await this.#call(async () => await this.#check())
   }
 
-  broker (): BrokerState {
+  state (): StoreState {
     const up = this.#writer.status === 'ready' && this.#loop.healthy && Date.now() >= this.#recoveringUntilMs
     const { lostAtMs, fromId } = this.#generation
     const state = up ? 'up' : 'down'
@@ -181,7 +181,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
 
   async close (): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer)
-    this.unfollowAll()
+    this.stopListeners()
     await this.#loop.stop()
     this.#writer.disconnect()
   }
@@ -217,7 +217,7 @@ export class RedisEventLog extends FollowedLog implements EventLog {
     for (const gone of await pruneMetrics(this.#writer, this.#keys, metrics, cutoffMs)) this.forget(gone.metrics, gone.upToId)
   }
 
-  /** Whether the metric exists: known here, or appended elsewhere and not yet followed. */
+  /** Whether the metric exists: known here, or appended elsewhere and not yet delivered here. */
   async #exists (metric: string): Promise<boolean> {
     return this.knows(metric) || await this.#call(async () => await this.#writer.hexists(this.#keys.counts, metric)) === 1
   }
@@ -246,7 +246,7 @@ function connect (options: RedisEventLogOptions, extra: RedisOptions): Redis {
   return redis
 }
 
-interface StoreState {
+interface StreamState {
   /** Newest id given out. */
   readonly latestId: EventId
   /** Oldest id in the stream; undefined when it is empty. */
@@ -259,7 +259,7 @@ interface StoreState {
  * Newest id, oldest retained id and, when `withCatalog`, the catalog hashes,
  * read in one MULTI so they agree.
  */
-async function stateOf (redis: Redis, keys: RedisKeys, withCatalog: boolean): Promise<StoreState> {
+async function stateOf (redis: Redis, keys: RedisKeys, withCatalog: boolean): Promise<StreamState> {
   const multi = redis.multi().get(keys.counter).xrange(keys.stream, '-', '+', 'COUNT', 1)
   if (withCatalog) multi.hgetall(keys.last).hgetall(keys.counts)
   /* c8 ignore next: EXEC answers null only for a transaction under WATCH, which this is not */

@@ -57,7 +57,7 @@ export const GENERATION_COMMAND = { pbGeneration: { lua: GENERATION_LUA, numberO
 
 /**
  * Checks the generation against what the caller knows (`known`, undefined before
- * the first check, and `highestId`, the newest id it has appended or followed),
+ * the first check, and `highestId`, the newest id it has appended or been delivered),
  * starts or joins a new one after a loss, and returns the current one.
  */
 export async function checkGeneration (redis: Redis, keys: RedisKeys, known: Generation | undefined, highestId: EventId, recoveryMs: number, nowMs: number): Promise<Generation> {

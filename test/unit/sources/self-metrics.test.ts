@@ -10,7 +10,7 @@ t.test('publishes the server figures under pulseboard.* every interval', async (
   const batches: MetricPoint[][] = []
   let published = 0
   const stop = startSelfMetrics({
-    publish: async (points) => { batches.push(points) },
+    append: async (points) => { batches.push(points) },
     hubStats: () => ({ subscribers: 3, published: (published += 50), delivered: published * 2 }),
     clients: () => 3,
     slowConsumerCutoffs: () => 2,
@@ -35,7 +35,7 @@ t.test('a figure that is not finite is published as 0, and a failed publish is r
   const errors: unknown[] = []
   const batches: MetricPoint[][] = []
   const stop = startSelfMetrics({
-    publish: async (points) => {
+    append: async (points) => {
       batches.push(points)
       throw new Error('store down')
     },
@@ -56,7 +56,7 @@ t.test('a figure that is not finite is published as 0, and a failed publish is r
 t.test('with an instance name, figures go under pulseboard.<instance>.*', async (t) => {
   const batches: MetricPoint[][] = []
   const stop = startSelfMetrics({
-    publish: async (points) => { batches.push(points) },
+    append: async (points) => { batches.push(points) },
     hubStats: () => ({ subscribers: 0, published: 0, delivered: 0 }),
     clients: () => 0,
     slowConsumerCutoffs: () => 0,

@@ -4,8 +4,8 @@ import type { EventId, MetricPoint, StoredEvent } from '../../../server/core/eve
 import { compileTopicFilter, type TopicFilter } from '../../../server/core/topic-filter.js'
 import { Hub } from '../../../server/hub/hub.js'
 import type { EventLog } from '../../../server/log/event-log.js'
+import { BatchListeners } from '../../../server/log/batch-listeners.js'
 import { RingWindow } from '../../../server/log/ring-window.js'
-import { Publisher } from '../../../server/publisher.js'
 import { DEFAULT_REPLAY_CHUNK, replayThenFollow, type FollowOptions, type ReplaySource } from '../../../server/sse/resume.js'
 import { SseConnection, type CloseReason } from '../../../server/sse/sse-connection.js'
 import { encodeMetric } from '../../../server/sse/sse-frame.js'
@@ -18,11 +18,13 @@ const ALL = compileTopicFilter([])
  */
 function windowLog (windowSize: number): EventLog {
   const window = new RingWindow(windowSize, 1)
+  const listeners = new BatchListeners()
   let latestId = 0
   return {
     append: async (points) => {
       const events = points.map((point): StoredEvent => ({ id: ++latestId, ...point }))
       window.push(events)
+      if (events.length > 0) listeners.emit(events)
       return events
     },
     readAfter: async (afterId, limit) => window.readAfter(afterId, limit),
@@ -31,14 +33,16 @@ function windowLog (windowSize: number): EventLog {
     catalog: () => [],
     history: async () => undefined,
     buckets: async () => undefined,
-    close: async () => {}
+    close: async () => {},
+    onAppended: (listener) => listeners.add(listener),
+    sync: async () => {},
+    state: () => ({ kind: 'sqlite', state: 'up' })
   }
 }
 
 interface Rig {
   readonly log: EventLog
   readonly hub: Hub
-  readonly publisher: Publisher
   readonly out: PassThrough
   readonly connection: SseConnection
   readonly reasons: CloseReason[]
@@ -58,7 +62,7 @@ function rig (t: Test, options: RigOptions = {}): Rig {
   const log = windowLog(options.windowSize ?? 1000)
   // A long flush delay: the tests flush by hand.
   const hub = new Hub({ encode: encodeMetric, flushMs: 60_000 })
-  const publisher = new Publisher(log, hub)
+  log.onAppended((events) => hub.publish(events))
   const out = new PassThrough({ highWaterMark: 16 })
   const reasons: CloseReason[] = []
   const connection = new SseConnection(out, { maxQueuedBytes: options.maxQueuedBytes ?? 1_000_000, onClose: (_connection, r) => reasons.push(r) })
@@ -73,7 +77,7 @@ function rig (t: Test, options: RigOptions = {}): Rig {
     await settle()
     return Buffer.concat(chunks).toString()
   }
-  return { log, hub, publisher, out, connection, reasons, received, read }
+  return { log, hub, out, connection, reasons, received, read }
 }
 
 /** Lets pending stream callbacks and microtasks run (no timer involved). */
@@ -110,7 +114,8 @@ function spySource (log: ReplaySource, afterRead: (call: number) => Promise<void
       return events
     },
     oldestId: () => log.oldestId(),
-    latestId: () => log.latestId()
+    latestId: () => log.latestId(),
+    sync: async () => await log.sync()
   }
 }
 
@@ -121,7 +126,7 @@ function follow (r: Rig, options: Partial<FollowOptions> & { filter?: TopicFilte
 t.test('the default replay chunk is 1,000 events', async (t) => {
   t.equal(DEFAULT_REPLAY_CHUNK, 1000)
   const r = rig(t)
-  await r.publisher.publish(points(3))
+  await r.log.append(points(3))
   const source = spySource(r.log)
   await follow(r, { source, afterId: 0 })
   t.same(source.reads, [[0, 1000]])
@@ -129,13 +134,13 @@ t.test('the default replay chunk is 1,000 events', async (t) => {
 
 t.test('without afterId the client gets only live events from now on', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(3))
+  await r.log.append(points(3))
   r.hub.flush()
   const subscription = await follow(r)
   t.ok(subscription)
   t.equal(r.connection.lastId, 3, 'the cursor starts at the newest published id')
   t.equal(await r.received(), '')
-  const live = await r.publisher.publish(points(2))
+  const live = await r.log.append(points(2))
   r.hub.flush()
   t.equal(await r.received(), metricFrames(live, 4))
   t.equal(r.hub.stats.subscribers, 1)
@@ -151,12 +156,12 @@ t.test('without afterId on an empty log the client subscribes at 0', async (t) =
 
 t.test('afterId replays exactly the missed events, then live ones with no gap or duplicate', async (t) => {
   const r = rig(t)
-  const missed = await r.publisher.publish(points(10))
+  const missed = await r.log.append(points(10))
   r.hub.flush()
   const subscription = await follow(r, { afterId: 4 })
   t.ok(subscription)
   t.equal(r.connection.lastId, 10)
-  const live = await r.publisher.publish(points(2))
+  const live = await r.log.append(points(2))
   r.hub.flush()
   const text = await r.received()
   t.equal(text, metricFrames(missed, 5) + metricFrames(live, 11))
@@ -165,7 +170,7 @@ t.test('afterId replays exactly the missed events, then live ones with no gap or
 
 t.test('afterId equal to the newest id replays nothing and goes live', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(3))
+  await r.log.append(points(3))
   const source = spySource(r.log)
   t.ok(await follow(r, { source, afterId: 3 }))
   t.same(source.reads, [])
@@ -177,16 +182,16 @@ t.test('events published while the replay reads are delivered once each, in orde
   // Another client in the same group, so the hub has a pending tick when this one joins.
   const other: Buffer[] = []
   r.hub.subscribe(ALL, { lastId: 3, sentSinceHeartbeat: false, send: (chunk) => other.push(chunk) })
-  const all = await r.publisher.publish(points(3))
+  const all = await r.log.append(points(3))
   r.hub.flush()
   const source = spySource(r.log, async (call) => {
-    if (call <= 2) all.push(...await r.publisher.publish(points(2, `during.${call}`)))
+    if (call <= 2) all.push(...await r.log.append(points(2, `during.${call}`)))
   })
   const subscription = await follow(r, { source, afterId: 0, chunkSize: 2 })
   t.ok(subscription)
   t.equal(r.connection.lastId, 7)
   t.equal(r.hub.lastPublishedId, 7)
-  all.push(...await r.publisher.publish(points(1)))
+  all.push(...await r.log.append(points(1)))
   r.hub.flush() // this tick holds 4..8; the client already has up to 7
   const text = await r.received()
   t.same(ids(text), [1, 2, 3, 4, 5, 6, 7, 8])
@@ -195,7 +200,7 @@ t.test('events published while the replay reads are delivered once each, in orde
 
 t.test('the filter applies to replayed events and to live ones', async (t) => {
   const r = rig(t)
-  const stored = await r.publisher.publish([
+  const stored = await r.log.append([
     { metric: 'cpu.a', value: 1, ts: 1 },
     { metric: 'mem.a', value: 2, ts: 2 },
     { metric: 'mem.b', value: 3, ts: 3 },
@@ -207,7 +212,7 @@ t.test('the filter applies to replayed events and to live ones', async (t) => {
   const subscription = await follow(r, { afterId: 0, filter, chunkSize: 2 })
   t.ok(subscription)
   t.equal(r.connection.lastId, 5, 'the cursor passes events the filter left out')
-  const live = await r.publisher.publish([{ metric: 'mem.d', value: 6, ts: 6 }, { metric: 'cpu.c', value: 7, ts: 7 }])
+  const live = await r.log.append([{ metric: 'mem.d', value: 6, ts: 6 }, { metric: 'cpu.c', value: 7, ts: 7 }])
   r.hub.flush()
   const text = await r.received()
   t.same(ids(text), [1, 5, 7])
@@ -216,7 +221,7 @@ t.test('the filter applies to replayed events and to live ones', async (t) => {
 
 t.test('a chunk with no matching event writes nothing', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(4, 'mem.rss'))
+  await r.log.append(points(4, 'mem.rss'))
   const writes: string[] = []
   const send = r.connection.send.bind(r.connection)
   r.connection.send = (chunk) => {
@@ -230,7 +235,7 @@ t.test('a chunk with no matching event writes nothing', async (t) => {
 
 t.test('an afterId older than the window sends a reset, then replays from the oldest kept id', async (t) => {
   const r = rig(t, { windowSize: 5 })
-  const stored = await r.publisher.publish(points(12))
+  const stored = await r.log.append(points(12))
   t.equal(r.log.oldestId(), 8)
   t.ok(await follow(r, { afterId: 3 }))
   t.equal(await r.received(), resetFrame(3, 8) + metricFrames(stored, 8))
@@ -239,19 +244,19 @@ t.test('an afterId older than the window sends a reset, then replays from the ol
 
 t.test('an afterId just before the oldest kept id needs no reset', async (t) => {
   const r = rig(t, { windowSize: 5 })
-  const stored = await r.publisher.publish(points(12))
+  const stored = await r.log.append(points(12))
   t.ok(await follow(r, { afterId: 7 }))
   t.equal(await r.received(), metricFrames(stored, 8))
 })
 
 t.test('an afterId in the future sends a reset and goes live from the newest id', async (t) => {
   const r = rig(t, { windowSize: 5 })
-  await r.publisher.publish(points(7))
+  await r.log.append(points(7))
   const source = spySource(r.log)
   t.ok(await follow(r, { source, afterId: 99 }))
   t.same(source.reads, [], 'nothing is replayed')
   t.equal(r.connection.lastId, 7)
-  const live = await r.publisher.publish(points(1))
+  const live = await r.log.append(points(1))
   r.hub.flush()
   t.equal(await r.received(), resetFrame(99, 3) + metricFrames(live, 8))
 })
@@ -265,9 +270,9 @@ t.test('an afterId on an empty log resets with the next id as the oldest', async
 
 t.test('a replay that falls out of the window midway sends a reset and goes on from the oldest kept id', async (t) => {
   const r = rig(t, { windowSize: 5 })
-  const all = await r.publisher.publish(points(5))
+  const all = await r.log.append(points(5))
   const source = spySource(r.log, async (call) => {
-    if (call === 1) all.push(...await r.publisher.publish(points(7, 'burst')))
+    if (call === 1) all.push(...await r.log.append(points(7, 'burst')))
   })
   t.ok(await follow(r, { source, afterId: 0, chunkSize: 2 }))
   t.same(source.reads, [[0, 2], [7, 2], [9, 2], [11, 2]])
@@ -276,7 +281,7 @@ t.test('a replay that falls out of the window midway sends a reset and goes on f
 
 t.test('replay reads the backlog in chunks of chunkSize', async (t) => {
   const r = rig(t)
-  const stored = await r.publisher.publish(points(10))
+  const stored = await r.log.append(points(10))
   const source = spySource(r.log)
   t.ok(await follow(r, { source, afterId: 0, chunkSize: 3 }))
   t.same(source.reads, [[0, 3], [3, 3], [6, 3], [9, 3]])
@@ -285,7 +290,7 @@ t.test('replay reads the backlog in chunks of chunkSize', async (t) => {
 
 t.test('replay stops when the log has nothing more even if the live feed is ahead', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(5))
+  await r.log.append(points(5))
   const source = spySource(r.log)
   const live = { lastPublishedId: 9, subscribe: r.hub.subscribe.bind(r.hub) }
   t.ok(await replayThenFollow(r.connection, { source, live, filter: ALL, afterId: 5 }))
@@ -295,7 +300,7 @@ t.test('replay stops when the log has nothing more even if the live feed is ahea
 
 t.test('replay waits for the client to drain before reading the next chunk', async (t) => {
   const r = rig(t, { maxQueuedBytes: 200, reading: false })
-  const stored = await r.publisher.publish(points(6))
+  const stored = await r.log.append(points(6))
   t.ok(encodeMetric(stored[0]!).length * 2 > 100, 'two frames are over half the bound')
   const source = spySource(r.log)
   let done = false
@@ -315,7 +320,7 @@ t.test('replay waits for the client to drain before reading the next chunk', asy
 
 t.test('a client that leaves during a read gets nothing more and is not subscribed', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(6))
+  await r.log.append(points(6))
   const source = spySource(r.log, async () => {
     const closed = new Promise<void>((resolve) => r.out.once('close', () => resolve()))
     r.out.destroy()
@@ -330,7 +335,7 @@ t.test('a client that leaves during a read gets nothing more and is not subscrib
 
 t.test('a client that leaves while replay waits for it to drain is not subscribed', async (t) => {
   const r = rig(t, { maxQueuedBytes: 200, reading: false })
-  await r.publisher.publish(points(6))
+  await r.log.append(points(6))
   const source = spySource(r.log)
   const following = follow(r, { source, afterId: 0, chunkSize: 2 })
   await settle()
@@ -343,19 +348,19 @@ t.test('a client that leaves while replay waits for it to drain is not subscribe
 
 t.test('the subscription returned after replay unsubscribes the client', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(2))
+  await r.log.append(points(2))
   const subscription = await follow(r, { afterId: 0 })
   t.equal(r.hub.stats.subscribers, 1)
   subscription?.unsubscribe()
   t.equal(r.hub.stats.subscribers, 0)
-  await r.publisher.publish(points(1))
+  await r.log.append(points(1))
   r.hub.flush()
   t.same(ids(await r.received()), [1, 2])
 })
 
 t.test('a shared source is synced before the reset check: an id newer than this process has seen is not reset', async (t) => {
   const r = rig(t)
-  const stored = await r.publisher.publish(points(5))
+  const stored = await r.log.append(points(5))
   r.hub.flush()
   // This process has only seen up to id 2; ids 3–5 were stored by another one, which the client read from.
   let known = 2
@@ -363,14 +368,14 @@ t.test('a shared source is synced before the reset check: an id newer than this 
   const subscription = await follow(r, { source, afterId: 4 })
   t.ok(subscription)
   t.equal(await r.received(), metricFrames(stored, 5), 'no reset: only what the client missed')
-  const live = await r.publisher.publish(points(1))
+  const live = await r.log.append(points(1))
   r.hub.flush()
   t.equal(await r.received(), metricFrames([...stored, ...live], 5), 'then live, with no gap')
 })
 
 t.test('a client that leaves while the source syncs is not subscribed', async (t) => {
   const r = rig(t)
-  await r.publisher.publish(points(2))
+  await r.log.append(points(2))
   const source: ReplaySource = { ...spySource(r.log), sync: async () => { r.connection.close('client') } }
   t.equal(await follow(r, { source, afterId: 1 }), undefined)
   t.equal(r.hub.stats.subscribers, 0)

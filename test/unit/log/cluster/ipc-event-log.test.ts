@@ -26,31 +26,31 @@ t.test('a metric that retention removes from the primary\'s catalog leaves every
   for (const pair of pairs) host.attach(pair.primary)
   const [a, b] = [await IpcEventLog.connect(pairs[0]!.worker), await IpcEventLog.connect(pairs[1]!.worker)]
   await a.append([point('junk', 1, 1000), point('kept', 2, 1000), point('kept', 3, 1150)])
-  await waitFor(() => b.catalog().length === 2, 2000, 'B to follow the batch')
+  await waitFor(() => b.catalog().length === 2, 2000, 'B to be delivered the batch')
   nowMs = 1200 // cutoff 1100
   t.equal(store.prune(), 2)
   await waitFor(() => a.catalog().length === 1 && b.catalog().length === 1, 2000, 'both workers to forget junk')
   t.same(b.catalog().map((m) => m.metric), ['kept'])
   t.equal(await b.history('junk', { fromMs: 0, toMs: 5000, limit: 10 }), undefined)
   await b.append([point('junk', 4, 1200)])
-  await waitFor(() => a.catalog().length === 2, 2000, 'A to follow the name that came back')
+  await waitFor(() => a.catalog().length === 2, 2000, 'A to be delivered the name that came back')
   t.same(a.catalog().map((m) => [m.metric, m.count]), [['junk', 1], ['kept', 2]])
 })
 
-t.test('a worker appends, reads and follows through the primary', async (t) => {
+t.test('a worker appends, reads and is delivered batches through the primary', async (t) => {
   const store = open(t, { maxMetrics: 2 })
   await fill(store, 2, 'old')
   const [one, two] = twoChannels(store)
   const a = await IpcEventLog.connect(one.worker)
   const b = await IpcEventLog.connect(two.worker)
   t.same([b.latestId(), b.oldestId(), b.catalog().map((m) => [m.metric, m.count])], [2, 1, [['old', 2]]], 'ids and catalog from the primary')
-  const followed: StoredEvent[] = []
-  b.follow((events) => followed.push(...events))
+  const delivered: StoredEvent[] = []
+  b.onAppended((events) => delivered.push(...events))
 
   const stored = await a.append([point('cpu', 1), point('cpu', 2, 1001)])
   t.same(ids(stored), [3, 4])
-  await waitFor(() => followed.length === 2, 2000, 'B to follow A\'s batch')
-  t.same(followed, stored, 'every worker gets the batch')
+  await waitFor(() => delivered.length === 2, 2000, 'B to be delivered A\'s batch')
+  t.same(delivered, stored, 'every worker gets the batch')
   t.same(b.catalog().map((m) => [m.metric, m.count]), [['cpu', 2], ['old', 2]])
   t.same(ids(await b.readAfter(1, 10)), [2, 3, 4])
   t.same(parse<StoredEvent[]>(await b.history('cpu', { fromMs: 0, toMs: 5000, limit: 10 }))?.map((e) => e.value), [1, 2])
@@ -60,10 +60,10 @@ t.test('a worker appends, reads and follows through the primary', async (t) => {
   t.equal(b.latestId(), 4)
 
   await t.rejects(a.append([point('third', 1)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the primary\'s errors keep their code')
-  t.same(b.broker(), { kind: 'primary', state: 'up' })
+  t.same(b.state(), { kind: 'primary', state: 'up' })
 
   one.disconnect()
-  t.same(a.broker(), { kind: 'primary', state: 'down' })
+  t.same(a.state(), { kind: 'primary', state: 'down' })
   await t.rejects(a.append([point('cpu', 3)]), { code: 'PB_STORE_UNAVAILABLE' }, 'a worker cut off from the primary refuses at once')
   const after = await b.append([point('cpu', 4)])
   t.same(ids(after), [5], 'the other worker goes on')
@@ -91,15 +91,15 @@ t.test('a batch that reaches a worker before its initial state is counted once',
   await waitFor(() => two.sent.some((m) => m.pb === 'events'), 2000, 'the batch to go out to the second worker')
   release()
   const b = await connecting
-  const followed: StoredEvent[] = []
-  b.follow((events) => followed.push(...events))
+  const delivered: StoredEvent[] = []
+  b.onAppended((events) => delivered.push(...events))
   await a.append([point('m', 2)])
-  await waitFor(() => followed.length === 1, 2000, 'the next batch')
-  t.same(ids(followed), [2], 'the early batch is in the state, not followed again')
+  await waitFor(() => delivered.length === 1, 2000, 'the next batch')
+  t.same(ids(delivered), [2], 'the early batch is in the state, not delivered again')
   t.same(b.catalog().map((m) => m.count), [2], 'each point counted once')
   const sentBefore = two.sent.length
-  two.worker.send({ pb: 'call', id: 0, op: 'state', args: [] })
-  one.primary.send({ pb: 'call', id: 0, op: 'state', args: [] }) // a call sent to a worker is ignored
+  two.worker.send({ pb: 'call', id: 0, op: 'position', args: [] })
+  one.primary.send({ pb: 'call', id: 0, op: 'position', args: [] }) // a call sent to a worker is ignored
   await waitFor(() => two.sent.length === sentBefore + 1, 2000, 'the answer to a plain call')
 })
 
@@ -110,7 +110,8 @@ t.test('odd traffic: empty appends, strays, late answers and failures that are n
     latestId: () => store.latestId(),
     oldestId: () => store.oldestId(),
     catalog: () => store.catalog(),
-    append: async (points: Parameters<typeof store.append>[0]) => await store.append(points)
+    append: async (points: Parameters<typeof store.append>[0]) => await store.append(points),
+    onAppended: (listener: Parameters<typeof store.onAppended>[0]) => store.onAppended(listener)
   })
   const pair = channelPair<LogMessage>()
   new IpcLogHost(failing).attach(pair.primary)

@@ -20,22 +20,22 @@ t.test('RedisEventLog', async (t) => {
   const redis = await startRedis(t)
   if (redis === undefined) return
 
-  t.test('appends with global ids, reads them back and follows them', async (t) => {
+  t.test('appends with global ids, reads them back and hands them on', async (t) => {
     // Points at ts 1000 are older than the default retention of a real clock.
     const log = await openLog(t, redis, { now: () => 2000 })
     t.same([log.latestId(), log.oldestId()], [0, 1], 'an empty log')
     await log.sync()
     t.same([log.latestId(), log.oldestId()], [0, 1], 'still empty after sync')
-    const followed: StoredEvent[] = []
-    log.follow((events) => followed.push(...events))
+    const delivered: StoredEvent[] = []
+    log.onAppended((events) => delivered.push(...events))
     t.same(await log.append([]), [])
     const stored = await log.append([point('cpu', 1, 1000, { host: 'a' }), point('cpu', 2, 1000), point('mem', 3, 999)])
     t.same(stored, [{ id: 1, metric: 'cpu', value: 1, ts: 1000, tags: { host: 'a' } }, { id: 2, metric: 'cpu', value: 2, ts: 1000 }, { id: 3, metric: 'mem', value: 3, ts: 999 }])
     t.same(await log.readAfter(0, 10), stored, 'the stream holds the points, tags included')
     t.same(ids(await log.readAfter(1, 1)), [2])
     t.same(await log.readAfter(0, 0), [])
-    await waitFor(() => followed.length === 3, 2000, 'the read loop')
-    t.same(followed, stored)
+    await waitFor(() => delivered.length === 3, 2000, 'the read loop')
+    t.same(delivered, stored)
     t.same(log.catalog().map((m: MetricSummary) => [m.metric, m.id, m.count]), [['cpu', 2, 2], ['mem', 3, 1]])
     t.same(parse<StoredEvent[]>(await log.history('cpu', { fromMs: 0, toMs: 2000, limit: 10 }))?.map((e) => e.id), [1, 2], 'equal ts: by id')
     t.same(parse<StoredEvent[]>(await log.history('cpu', { fromMs: 0, toMs: 2000, limit: 1 }))?.map((e) => e.id), [2], 'the newest win')
@@ -89,7 +89,7 @@ t.test('RedisEventLog', async (t) => {
     t.equal((await log.readAfter(0, 1))[0]?.id, log.oldestId())
   })
 
-  t.test('a metric appended by another instance is known before it is followed', async (t) => {
+  t.test('a metric appended by another instance is known before it is delivered', async (t) => {
     const log = await openLog(t, redis)
     const other = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${prefixes}:` })
     t.teardown(async () => await other.close())
@@ -118,17 +118,17 @@ t.test('RedisEventLog', async (t) => {
   t.test('after FLUSHALL: one data-loss report, appends held back for the recovery window, then ids go on above the old ones', async (t) => {
     const losses: number[] = []
     const log = await openLog(t, redis, { generationCheckMs: 20, recoveryMs: 3000, onDataLoss: (err) => losses.push(err.continuesFromId) })
-    const followed: number[] = []
-    log.follow((events) => followed.push(...ids(events)))
+    const delivered: number[] = []
+    log.onAppended((events) => delivered.push(...ids(events)))
     await log.append([point('old', 1), point('old', 2), point('old', 3)])
-    await waitFor(() => followed.length === 3, 5000, 'the read loop')
-    t.equal(log.broker().dataLoss, undefined, 'no loss reported before one happens')
+    await waitFor(() => delivered.length === 3, 5000, 'the read loop')
+    t.equal(log.state().dataLoss, undefined, 'no loss reported before one happens')
     const client = new Redis(redis.url)
     t.teardown(() => client.disconnect())
     await client.flushall()
     await waitFor(() => losses.length > 0, 5000, 'the periodic check to see the loss')
     t.same(losses, [4], 'reported once, with the id the stream continues from')
-    t.match(log.broker(), { kind: 'redis', state: 'down', dataLoss: { continuesFromId: 4, detectedAt: String } }, 'down while appends wait')
+    t.match(log.state(), { kind: 'redis', state: 'down', dataLoss: { continuesFromId: 4, detectedAt: String } }, 'down while appends wait')
     await t.rejects(log.append([point('new', 1)]), { code: 'PB_STORE_UNAVAILABLE' }, 'appends wait for every instance to raise the counter')
     t.same(log.catalog(), [], 'the catalog is what Redis still has')
     t.equal(log.oldestId(), 4, 'nothing before the loss can be replayed')
@@ -138,10 +138,10 @@ t.test('RedisEventLog', async (t) => {
       return stored.length > 0
     }, 10_000, 'appends to go through again')
     t.same(ids(stored), [4], 'the next id, not 1 again')
-    await waitFor(() => followed.length === 4, 5000, 'the read loop to follow it')
-    t.same(followed, [1, 2, 3, 4], 'the read loop goes on past the loss, each id once')
+    await waitFor(() => delivered.length === 4, 5000, 'the read loop to deliver it')
+    t.same(delivered, [1, 2, 3, 4], 'the read loop goes on past the loss, each id once')
     t.same(log.catalog().map((m) => [m.metric, m.count]), [['new', 1]])
-    t.equal(log.broker().state, 'up')
+    t.equal(log.state().state, 'up')
     t.same(losses, [4], 'still one report')
   })
 
@@ -175,7 +175,7 @@ t.test('RedisEventLog', async (t) => {
     const other = await RedisEventLog.open({ url: redis.url, keyPrefix: `t${prefixes}:`, ...options })
     t.teardown(async () => await other.close())
     await log.append([point('stale', 1, 96_000), point('live', 1, 99_000)])
-    await waitFor(() => other.catalog().length === 2, 5000, 'the other instance to follow')
+    await waitFor(() => other.catalog().length === 2, 5000, 'the other instance to be delivered them')
     await t.rejects(log.append([point('third', 1, 100_000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'two metrics: the limit')
     now = 102_000
     await waitFor(() => log.catalog().length === 1 && other.catalog().length === 1, 5000, 'a retention pass on each instance')
@@ -189,9 +189,9 @@ t.test('RedisEventLog', async (t) => {
   t.test('while Redis is down every call refuses with PB_STORE_UNAVAILABLE, and close still ends the loop', async (t) => {
     const errors: unknown[] = []
     const log = await openLog(t, redis, { onError: (err) => errors.push(err) })
-    t.same(log.broker(), { kind: 'redis', state: 'up' })
+    t.same(log.state(), { kind: 'redis', state: 'up' })
     await redis.kill()
-    await waitFor(() => log.broker().state === 'down', 5000, 'the broker down')
+    await waitFor(() => log.state().state === 'down', 5000, 'the store down')
     const calls: Array<Promise<unknown>> = [log.append([point('m', 1)]), log.readAfter(0, 1), log.history('x', { fromMs: 0, toMs: 1, limit: 1 }), log.sync()]
     for (const call of calls) await t.rejects(call, { code: 'PB_STORE_UNAVAILABLE' })
     await waitFor(() => errors.length > 0, 5000, 'a reported error')

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import type { Json, MetricPoint } from '../../../../server/core/event.js'
 import { DEFAULT_READ_THREADS, ReadPool } from '../../../../server/log/sqlite/read-pool.js'
 import { prepareReads, type ReadRequest } from '../../../../server/log/sqlite/read-queries.js'
-import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { SqliteWriter } from '../../../../server/log/sqlite/sqlite-writer.js'
 
 /** The text of a JSON answer, whichever form the pool gives it in. */
 function text (json: Json<unknown>): string {
@@ -13,7 +13,7 @@ function text (json: Json<unknown>): string {
 
 /** A database of `count` points over three metrics, in a test dir; returns its path. */
 async function database (t: Test, count = 300): Promise<string> {
-  const log = SqliteEventLog.open({ dataDir: t.testdir() })
+  const log = SqliteWriter.open({ dataDir: t.testdir() })
   const points: MetricPoint[] = Array.from({ length: count }, (_, i) => ({
     metric: ['cpu', 'mem', 'disk'][i % 3]!,
     value: (i * 7) % 50,
@@ -111,7 +111,7 @@ t.test('a reader that dies fails its pending request and is replaced', async (t)
   const err = await readPool.run({ op: 'readAfter', afterId: 0, limit: 10 }).then(() => undefined, (e: unknown) => e)
   t.match(err, { code: 'SQLITE_CANTOPEN' }, 'the request fails with the reason the reader died')
   t.type(err, Error, 'and the reason is an Error, as run() promises')
-  const log = SqliteEventLog.open({ dataDir: dir, fileName: 'late.db' })
+  const log = SqliteWriter.open({ dataDir: dir, fileName: 'late.db' })
   await log.append([{ metric: 'm', value: 1, ts: 1 }])
   await log.close()
   // Readers started before the file existed may still die; a replacement started after it answers.

@@ -3,16 +3,16 @@ import t, { type Test } from 'tap'
 import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../../server/core/event.js'
 import { DEFAULT_MAX_HISTORY_POINTS } from '../../../../server/log/event-log.js'
 import { prepareReads } from '../../../../server/log/sqlite/read-queries.js'
-import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { SqliteWriter } from '../../../../server/log/sqlite/sqlite-writer.js'
 
 type Run = ReturnType<typeof prepareReads>
 
 /**
- * Stores `batches` through a real SqliteEventLog in a test dir, then prepares
+ * Stores `batches` through a real SqliteWriter in a test dir, then prepares
  * the reads on a second, read-only connection, as a reader thread does.
  */
 async function store (t: Test, batches: readonly MetricPoint[][]): Promise<{ run: Run, events: StoredEvent[] }> {
-  const log = SqliteEventLog.open({ dataDir: t.testdir() })
+  const log = SqliteWriter.open({ dataDir: t.testdir() })
   t.teardown(() => log.close())
   const events: StoredEvent[] = []
   for (const points of batches) events.push(...await log.append(points))

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
 import { StoreOpenError, StoreWriteError } from '../../../../server/log/store-errors.js'
-import { fill, ids, open, point } from '../../../helpers/sqlite-log.js'
+import { fill, ids, open, point, QUIET } from '../../../helpers/sqlite-log.js'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const WRITER = fileURLToPath(new URL('../../../fixtures/sqlite-writer.ts', import.meta.url))
@@ -15,7 +15,7 @@ const WRITER = fileURLToPath(new URL('../../../fixtures/sqlite-writer.ts', impor
 t.test('a directory that cannot be created gives StoreOpenError naming the path', async (t) => {
   const dir = t.testdir({ file: 'not a directory' })
   const dataDir = join(dir, 'file', 'sub')
-  const err = t.throws(() => SqliteEventLog.open({ dataDir })) as StoreOpenError
+  const err = t.throws(() => SqliteEventLog.open({ ...QUIET, dataDir })) as StoreOpenError
   t.type(err, StoreOpenError)
   t.type(err, Error)
   t.equal(err.code, 'PB_STORE_OPEN')
@@ -29,7 +29,7 @@ t.test('a directory that cannot be created gives StoreOpenError naming the path'
 t.test('a file that is not a database gives StoreOpenError', async (t) => {
   const dir = t.testdir()
   writeFileSync(join(dir, 'pulseboard.db'), randomBytes(16_384))
-  const err = t.throws(() => SqliteEventLog.open({ dataDir: dir })) as StoreOpenError
+  const err = t.throws(() => SqliteEventLog.open({ ...QUIET, dataDir: dir })) as StoreOpenError
   t.type(err, StoreOpenError)
   t.equal(err.code, 'PB_STORE_OPEN')
   t.match(err.message, join(dir, 'pulseboard.db'))
@@ -42,9 +42,9 @@ t.test('a disk-full commit rejects every caller of the group, stores nothing, an
   const log = open(t, { dataDir: dir })
   await fill(log, 3)
   const catalog = log.catalog()
-  const commits = log.commits
+  const commits = log.writer.commits
   // A real SQLITE_FULL: the file may not grow past its current size.
-  log.pragma(`max_page_count = ${String(log.pragma('page_count', { simple: true }))}`)
+  log.writer.pragma(`max_page_count = ${String(log.writer.pragma('page_count', { simple: true }))}`)
   const big = Array.from({ length: 2000 }, (_, i) => point('big', i, 2000 + i, { pad: 'x'.repeat(90) }))
   const results = await Promise.allSettled([log.append([point('m', 100)]), log.append(big), log.append([])])
   for (const result of results) {
@@ -55,11 +55,11 @@ t.test('a disk-full commit rejects every caller of the group, stores nothing, an
     t.match((err as Error).message, join(dir, 'pulseboard.db'))
   }
   t.equal(log.latestId(), 3)
-  t.equal(log.commits, commits)
+  t.equal(log.writer.commits, commits)
   t.same(ids(await log.readAfter(0, 10_000)), [1, 2, 3])
   t.same(log.catalog(), catalog)
   t.equal(await log.history('big', { fromMs: 0, toMs: 1e15, limit: 10 }), undefined)
-  log.pragma('max_page_count = 1073741823')
+  log.writer.pragma('max_page_count = 1073741823')
   t.same(ids(await log.append([point('m', 200)])), [4], 'the next id follows the last stored one')
   await log.close()
   const reopened = open(t, { dataDir: dir })
@@ -77,7 +77,7 @@ t.test('StoreWriteError keeps a cause without an SQLite code', async (t) => {
 
 t.test('close commits what is queued, is idempotent, and later appends reject', async (t) => {
   const dir = t.testdir()
-  const log = SqliteEventLog.open({ dataDir: dir })
+  const log = SqliteEventLog.open({ ...QUIET, dataDir: dir })
   const queued = log.append([point('m', 1)])
   await log.close()
   t.same(ids(await queued), [1])

@@ -3,9 +3,10 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../../server/core/event.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from '../../../../server/log/event-log.js'
-import { DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS, SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
+import { DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS } from '../../../../server/log/sqlite/sqlite-writer.js'
 import { MetricLimitError } from '../../../../server/log/store-errors.js'
-import { fill, ids, open, parse, point, text } from '../../../helpers/sqlite-log.js'
+import { fill, ids, open, parse, point, QUIET, text } from '../../../helpers/sqlite-log.js'
 
 t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,000 and 5 ms', async (t) => {
   t.equal(DEFAULT_FILE_NAME, 'pulseboard.db')
@@ -14,11 +15,11 @@ t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,
   t.equal(DEFAULT_PRUNE_BATCH_SIZE, 5_000)
   t.equal(DEFAULT_PRUNE_BUDGET_MS, 5)
   const dir = t.testdir()
-  const log = SqliteEventLog.open({ dataDir: join(dir, 'a', 'b') })
-  t.equal(log.pragma('journal_mode', { simple: true }), 'wal')
-  t.equal(log.pragma('synchronous', { simple: true }), 2, 'synchronous = FULL')
+  const log = SqliteEventLog.open({ ...QUIET, dataDir: join(dir, 'a', 'b') })
+  t.equal(log.writer.pragma('journal_mode', { simple: true }), 'wal')
+  t.equal(log.writer.pragma('synchronous', { simple: true }), 2, 'synchronous = FULL')
   await log.close()
-  await SqliteEventLog.open({ dataDir: join(dir, 'a', 'b'), fileName: 'other.db' }).close()
+  await SqliteEventLog.open({ ...QUIET, dataDir: join(dir, 'a', 'b'), fileName: 'other.db' }).close()
   t.ok(existsSync(join(dir, 'a', 'b', 'pulseboard.db')))
   t.ok(existsSync(join(dir, 'a', 'b', 'other.db')))
 })
@@ -34,7 +35,7 @@ t.test('an empty log has latestId 0 and oldestId 1', async (t) => {
 
 t.test('ids are consecutive across calls and continue after close and reopen', async (t) => {
   const dir = t.testdir()
-  const first = SqliteEventLog.open({ dataDir: dir })
+  const first = SqliteEventLog.open({ ...QUIET, dataDir: dir })
   t.same(ids(await first.append([point('a', 1), point('b', 2)])), [1, 2])
   t.same(ids(await first.append([point('c', 3)])), [3])
   await first.close()
@@ -47,7 +48,7 @@ t.test('ids are consecutive across calls and continue after close and reopen', a
 
 t.test('ids are never reused, even after pruning every point and reopening', async (t) => {
   const dir = t.testdir()
-  const first = SqliteEventLog.open({ dataDir: dir, now: () => 1e15 })
+  const first = SqliteEventLog.open({ ...QUIET, dataDir: dir, now: () => 1e15 })
   await fill(first, 5)
   t.equal(first.prune(), 5)
   t.equal(first.oldestId(), 6)
@@ -66,15 +67,15 @@ t.test('appends made in one tick share one commit, and each gets its own ids in 
   t.equal(log.latestId(), 0, 'nothing is visible before the commit')
   const results = await Promise.all(calls)
   t.same(results.map(ids), [[1], [2, 3], [], [4]])
-  t.equal(log.commits, 1)
+  t.equal(log.writer.commits, 1)
   await log.append([point('d', 5)])
-  t.equal(log.commits, 2, 'a later tick is a new commit')
+  t.equal(log.writer.commits, 2, 'a later tick is a new commit')
 })
 
 t.test('appending nothing commits nothing and gives no ids', async (t) => {
   const log = open(t)
   t.same(await log.append([]), [])
-  t.equal(log.commits, 0)
+  t.equal(log.writer.commits, 0)
   t.equal(log.latestId(), 0)
 })
 
@@ -93,7 +94,7 @@ t.test('appends issued while earlier ones are in flight keep their call order', 
   t.same(results.map((e) => e.value), results.map((_, i) => i), 'values in call order')
   t.same(ids(results), results.map((_, i) => i + 1), 'ids consecutive in call order')
   t.same(await log.readAfter(0, 1000), results)
-  t.ok(log.commits < pending.length, 'some calls shared a commit')
+  t.ok(log.writer.commits < pending.length, 'some calls shared a commit')
 })
 
 t.test('appends, reads, catalog and history give exact values with keys in wire order', async (t) => {
@@ -177,7 +178,7 @@ t.test('history orders points that share a ts by id', async (t) => {
 
 t.test('the catalog survives a reopen, counts keep adding up and tags follow the newest point', async (t) => {
   const dir = t.testdir()
-  const first = SqliteEventLog.open({ dataDir: dir })
+  const first = SqliteEventLog.open({ ...QUIET, dataDir: dir })
   await first.append([point('b', 1, 10, { host: 'x' }), point('a', 2, 20), point('b', 3, 30, { host: 'y' })])
   const before = first.catalog()
   t.same(before, [
@@ -214,18 +215,18 @@ t.test('buckets gives min, max, avg, first, last and count per non-empty bucket,
 
 t.test('knows tells the metrics of the catalog, across a reopen, and path names the file', async (t) => {
   const dir = t.testdir()
-  const first = SqliteEventLog.open({ dataDir: dir, fileName: 'k.db' })
-  t.equal(first.path, join(dir, 'k.db'))
-  t.equal(first.knows('cpu'), false)
+  const first = SqliteEventLog.open({ ...QUIET, dataDir: dir, fileName: 'k.db' })
+  t.equal(first.writer.path, join(dir, 'k.db'))
+  t.equal(first.writer.knows('cpu'), false)
   const pending = first.append([point('cpu', 1)])
-  t.equal(first.knows('cpu'), false, 'not before the commit')
+  t.equal(first.writer.knows('cpu'), false, 'not before the commit')
   await pending
-  t.equal(first.knows('cpu'), true)
-  t.equal(first.knows('cpu.load'), false, 'exact names only')
+  t.equal(first.writer.knows('cpu'), true)
+  t.equal(first.writer.knows('cpu.load'), false, 'exact names only')
   await first.close()
   const second = open(t, { dataDir: dir, fileName: 'k.db' })
-  t.equal(second.knows('cpu'), true)
-  t.equal(second.knows('mem'), false)
+  t.equal(second.writer.knows('cpu'), true)
+  t.equal(second.writer.knows('mem'), false)
 })
 
 t.test('maxMetrics is exact for appends made in the same tick', async (t) => {
@@ -239,9 +240,9 @@ t.test('maxMetrics is exact for appends made in the same tick', async (t) => {
 
 t.test('a refused commit frees the names it had reserved under maxMetrics', async (t) => {
   const log = open(t, { maxMetrics: 1 })
-  log.pragma('query_only = ON')
+  log.writer.pragma('query_only = ON')
   await t.rejects(log.append([point('a', 1)]), { code: 'PB_STORE_WRITE' })
-  log.pragma('query_only = OFF')
+  log.writer.pragma('query_only = OFF')
   t.same(ids(await log.append([point('b', 2)])), [1])
 })
 
@@ -251,20 +252,66 @@ t.test('maxMetrics refuses an append that would add a metric past the cap, and s
   const log = open(t, { dataDir: dir, maxMetrics: 3 })
   t.same(ids(await log.append([point('a', 1), point('b', 2), point('c', 3)])), [1, 2, 3], 'three metrics fit')
   const catalog = log.catalog()
-  const commits = log.commits
+  const commits = log.writer.commits
   const err = await log.append([point('d', 4)]).then(() => undefined, (e: unknown) => e)
   t.type(err, MetricLimitError)
   t.type(err, Error)
   t.match(err, { code: 'PB_STORE_METRIC_LIMIT', name: 'MetricLimitError', message: /3 distinct metrics/ })
   await t.rejects(log.append([point('a', 5), point('e', 6)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'a mix of known and new names is refused whole')
   t.equal(log.latestId(), 3)
-  t.equal(log.commits, commits)
+  t.equal(log.writer.commits, commits)
   t.same(log.catalog(), catalog)
-  t.equal(log.knows('d'), false)
+  t.equal(log.writer.knows('d'), false)
   t.same(ids(await log.readAfter(0, 100)), [1, 2, 3], 'nothing stored')
   t.same(ids(await log.append([point('c', 7), point('a', 8), point('a', 9)])), [4, 5, 6], 'known names are still accepted')
   await log.close()
   const reopened = open(t, { dataDir: dir, maxMetrics: 3 })
   await t.rejects(reopened.append([point('d', 10)]), MetricLimitError, 'the cap counts the metrics stored before a reopen')
   t.same(ids(await reopened.append([point('b', 11)])), [7])
+})
+
+t.test('onAppended hands on each commit once it is on disk, in id order, before any appender goes on', async (t) => {
+  const log = open(t)
+  const batches: Array<{ ids: number[], latestId: number, window: number[] }> = []
+  const stop = log.onAppended((events) => {
+    // What a subscriber can read back at once: the window holds the batch already.
+    batches.push({ ids: ids(events), latestId: log.latestId(), window: [] })
+    log.readAfter(events[0]!.id - 1, 100).then((read) => { batches.at(-1)!.window.push(...ids(read)) }, t.error)
+  })
+  const first = [log.append([point('a', 1)]), log.append([point('b', 2), point('b', 3)]), log.append([])]
+  t.same(batches, [], 'nothing before the commit')
+  const acked = await Promise.all(first)
+  t.same(batches, [{ ids: [1, 2, 3], latestId: 3, window: [1, 2, 3] }], 'one batch per group commit, seen before the appends resolved')
+  t.same(acked.map(ids), [[1], [2, 3], []])
+  await log.append([point('c', 4)])
+  t.same(batches.map((b) => b.ids), [[1, 2, 3], [4]])
+  t.same(await log.append([]), [])
+  t.equal(batches.length, 2, 'appending nothing emits nothing')
+  stop()
+  await log.append([point('d', 5)])
+  t.equal(batches.length, 2, 'a stopped listener gets nothing more')
+})
+
+t.test('a refused commit emits nothing; state is up and sync has nothing to catch up with', async (t) => {
+  const log = open(t)
+  const emitted: number[] = []
+  log.onAppended((events) => emitted.push(...ids(events)))
+  log.writer.pragma('query_only = ON')
+  await t.rejects(log.append([point('a', 1)]), { code: 'PB_STORE_WRITE' })
+  log.writer.pragma('query_only = OFF')
+  t.same(emitted, [])
+  await log.sync()
+  t.same(log.state(), { kind: 'sqlite', state: 'up' })
+  t.same(ids(await log.append([point('a', 2)])), [1])
+  t.same(emitted, [1])
+})
+
+t.test('close commits and hands on what is queued, then no listener hears more', async (t) => {
+  const log = SqliteEventLog.open({ ...QUIET, dataDir: t.testdir() })
+  const emitted: number[] = []
+  log.onAppended((events) => emitted.push(...ids(events)))
+  const queued = log.append([point('m', 1)])
+  await log.close()
+  t.same(ids(await queued), [1])
+  t.same(emitted, [1])
 })

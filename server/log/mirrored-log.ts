@@ -1,21 +1,22 @@
 import type { EventId, MetricSummary, StoredEvent } from '../core/event.js'
+import { BatchListeners, type BatchListener } from './batch-listeners.js'
 import { CatalogCache } from './catalog-cache.js'
 
-/** Where a follower starts: the newest and oldest ids, and the catalog, as the shared store had them. */
-export interface FollowStart {
+/** Where a mirror starts: the newest and oldest ids, and the catalog, as the shared store had them. */
+export interface MirrorStart {
   readonly latestId: EventId
   readonly oldestId: EventId
   readonly catalog?: Iterable<MetricSummary> | undefined
 }
 
 /**
- * The part of an EventLog that several processes share (Redis, or the cluster
- * primary) which each process keeps for itself: newest and oldest id and the
- * catalog, brought forward by every event it follows, so the sync methods of
- * EventLog answer without a round trip; and the listeners of `follow`.
+ * What each process keeps for itself of an EventLog that several processes
+ * share (Redis, or the cluster primary): newest and oldest id and the catalog,
+ * brought forward by every batch the shared store delivers, so the sync methods
+ * of EventLog answer without a round trip; and the listeners of `onAppended`.
  */
-export abstract class FollowedLog {
-  readonly #listeners = new Set<(events: StoredEvent[]) => void>()
+export abstract class MirroredLog {
+  readonly #listeners = new BatchListeners()
   #catalog = new CatalogCache()
   #latestId: EventId = 0
   #oldestId: EventId = 1
@@ -32,13 +33,12 @@ export abstract class FollowedLog {
     return this.#catalog.list()
   }
 
-  follow (listener: (events: StoredEvent[]) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+  onAppended (listener: BatchListener): () => void {
+    return this.#listeners.add(listener)
   }
 
   /** Starts over from what the shared store says; the catalog is kept when `start` has none. */
-  protected load (start: FollowStart): void {
+  protected load (start: MirrorStart): void {
     if (start.catalog !== undefined) this.#catalog = new CatalogCache(start.catalog)
     this.#latestId = Math.max(this.#latestId, start.latestId)
     this.retained(start.oldestId)
@@ -64,15 +64,15 @@ export abstract class FollowedLog {
     for (const metric of metrics) this.#catalog.forget(metric, upToId)
   }
 
-  /** Hands new events (ascending ids, none followed before) to the catalog and to every listener. */
+  /** Hands new events (ascending ids, none delivered before) to the catalog and to every listener. */
   protected deliver (events: StoredEvent[]): void {
     this.#latestId = Math.max(this.#latestId, events.at(-1)!.id)
     this.#catalog.track(events)
-    for (const listener of this.#listeners) listener(events)
+    this.#listeners.emit(events)
   }
 
-  /** Stops every listener (close). */
-  protected unfollowAll (): void {
+  /** Removes every listener (close). */
+  protected stopListeners (): void {
     this.#listeners.clear()
   }
 }
