@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { PayloadInvalidError, RateLimitedError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js'
+import { PayloadInvalidError, RateLimitedError, UnauthorizedError, UnsupportedMediaTypeError } from '../http/errors.js'
 
 /** Makes session cookies (plugins/session-cookies.ts matches by shape). */
 export interface SessionIssuer {

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { OTHER_ADDRESSES, RefusalLog, refusalKind, type RefusalLine } from '../../server/refusal-log.js'
-import { waitFor } from '../helpers/wait-for.js'
+import { OTHER_ADDRESSES, RefusalLog, refusalKind, type RefusalLine } from '../../../server/http/refusal-log.js'
+import { waitFor } from '../../helpers/wait-for.js'
 
 /** A log writing into an array, with a long interval unless given, closed when the test ends. */
 function capture (t: Test, options: { intervalMs?: number, maxKeys?: number } = {}): { log: RefusalLog, lines: RefusalLine[] } {
