@@ -3,7 +3,7 @@ import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type Histo
 import { ReadPool } from './read-pool.js'
 import { RingWindow } from './ring-window.js'
 import { SqliteEventLog, type SqliteEventLogOptions } from './sqlite-event-log.js'
-import { ReadQueueFullError } from './store-errors.js'
+import { ReadQueueFullError } from './errors.js'
 
 /** Default number of recent events kept in memory for resume. */
 export const DEFAULT_WINDOW_SIZE = 100_000

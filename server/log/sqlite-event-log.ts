@@ -8,7 +8,7 @@ import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type Histo
 import { prepareReads, type ReadRequest, type ReadResults } from './read-queries.js'
 import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
-import { MetricLimitError, StoreOpenError, StoreWriteError } from './store-errors.js'
+import { MetricLimitError, StoreOpenError, StoreWriteError } from './errors.js'
 
 /** Default database file name inside `dataDir`. */
 export const DEFAULT_FILE_NAME = 'pulseboard.db'
