@@ -38,5 +38,5 @@ export default [
   layer(['server/guards/**', 'server/http/**', 'server/routes/**', 'server/sources/**'],
     '^\\.\\./(app|main)\\.js$|^\\.\\./(routes|guards)/', 'only app.ts wires routes and guards'),
   // core/ is pure (it imports nothing), so the dashboard shares its wire types and its glob matcher.
-  layer(['web/src/**'], '/server/(?!core/(event|topic-filter)\\.js$)', 'web/ imports only server/core/event.ts and server/core/topic-filter.ts')
+  layer(['web/src/**'], '/server/(?!core/(event|metric-filter)\\.js$)', 'web/ imports only server/core/event.ts and server/core/metric-filter.ts')
 ]

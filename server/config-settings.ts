@@ -1,7 +1,7 @@
 import type { Config } from './config.js'
 import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, text, type Parser } from './config-parsers.js'
 // Defaults that belong to a module are defined there, once.
-import { DEFAULT_MAX_FILTER_GLOBS } from './core/topic-filter.js'
+import { DEFAULT_MAX_FILTER_GLOBS } from './core/metric-filter.js'
 import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from './hub/hub.js'
 import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
 import { DEFAULT_MAX_HISTORY_POINTS } from './log/event-log.js'

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { MetricPoint, StoredEvent } from '../../server/core/event.js'
-import { compileTopicFilter } from '../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../server/core/metric-filter.js'
 import { Hub } from '../../server/hub/hub.js'
 import type { EventLog } from '../../server/log/event-log.js'
 import { DurableEventLog } from '../../server/log/durable-event-log.js'
@@ -40,7 +40,7 @@ t.test('publish stores the points, fans them out and returns them with their ids
   const hub = new Hub({ encode: encodeMetric, flushMs: 10_000 })
   t.teardown(() => hub.close())
   const chunks: Buffer[] = []
-  hub.subscribe(compileTopicFilter([]), { lastId: 0, sentSinceHeartbeat: false, send: (chunk) => chunks.push(chunk) })
+  hub.subscribe(compileMetricFilter([]), { lastId: 0, sentSinceHeartbeat: false, send: (chunk) => chunks.push(chunk) })
   const publisher = new Publisher(log, hub)
   const stored = await publisher.publish([{ metric: 'cpu', value: 1, ts: 5 }, { metric: 'mem', value: 2, ts: 6 }])
   t.same(stored, [{ id: 1, metric: 'cpu', value: 1, ts: 5 }, { id: 2, metric: 'mem', value: 2, ts: 6 }])
