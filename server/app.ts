@@ -96,7 +96,7 @@ function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
     // A client that trickles its request (slowloris) is dropped with 408. Node only honours the
     // limit when the server is created with it, and checks every second rather than every 30 s.
     requestTimeout: config.requestTimeoutMs,
-    // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
+    // Two log lines per request cost more than the publish itself: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
     clientErrorHandler: answerUnreadable(refusals)

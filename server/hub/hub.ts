@@ -8,8 +8,8 @@ import { PendingFrames } from './pending-frames.js'
 export const DEFAULT_FLUSH_MS = 25
 /**
  * Default number of writes a flush makes before it lets the event loop run (publishes, new clients).
- * A slice of 250 takes about 6 ms at 10,000 subscribers; a publish needs a few turns of the loop
- * before its points reach the hub, and each turn waits for a slice.
+ * A publish needs a few turns of the loop before its points reach the hub, and each turn waits
+ * for a slice: slices are kept short so that a large audience does not delay publishing.
  */
 export const DEFAULT_SENDS_PER_SLICE = 250
 /**
