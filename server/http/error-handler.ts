@@ -9,9 +9,9 @@ import { refusalKind, type RefusalLog } from './refusal-log.js'
 
 /**
  * Every error answer, in one place. Our errors (http/errors.ts, log/errors.ts)
- * carry their status and public `PB_ERR_*` code; the table below gives
- * Fastify's own client errors ours; anything else is a fault and is answered
- * 500 without its message.
+ * carry their status and public `PB_ERR_*` code; the table below turns
+ * Fastify's own client errors into ours; anything else is a fault and is
+ * answered 500 without its message.
  */
 
 /** A request and its reply over HTTP/1.1 or HTTP/2: the error handlers serve both. */
@@ -39,8 +39,8 @@ interface ThrownError {
 
 /** The JSON body of the answer to `thrown`. Only our own errors and 4xx show their message. */
 export function toApiError (thrown: ThrownError): ApiError {
-  const Fastify = thrown.code === undefined ? undefined : FASTIFY_ERRORS[thrown.code]
-  const err: ThrownError = Fastify === undefined ? thrown : new Fastify(thrown.message)
+  const Mapped = thrown.code === undefined ? undefined : FASTIFY_ERRORS[thrown.code]
+  const err: ThrownError = Mapped === undefined ? thrown : new Mapped(thrown.message)
   const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
   const ours = err.code?.startsWith('PB_ERR_') === true ? err.code : undefined
   const error = STATUS_CODES[statusCode] ?? 'Error'
@@ -60,8 +60,8 @@ export interface ErrorAnswerOptions {
  * Expected refusals are counted and logged briefly; only faults (5xx other than
  * overload) are logged as errors, with their stack.
  */
-export function answerError ({ refusals, lingering }: ErrorAnswerOptions) {
-  return (err: FastifyError, request: AnyRequest, reply: AnyReply): AnyReply | undefined => {
+export function answerError ({ refusals, lingering }: ErrorAnswerOptions): (err: FastifyError, request: AnyRequest, reply: AnyReply) => AnyReply | undefined {
+  return (err, request, reply) => {
     const body = toApiError(err)
     const refused = refusalKind(body.statusCode, body.code)
     if (refused !== undefined) refusals.note(refused, request.ip, body.code, body.message)
