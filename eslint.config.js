@@ -31,15 +31,15 @@ export default [
     files: ['server/**/*.ts', 'web/src/**/*.ts'],
     rules: { 'no-console': 'error' }
   },
-  // Dependencies point inward: core ← ingest, log, hub, sse ← plugins, routes, sources ← app ← main.
+  // Dependencies point inward: core ← ingest, log, hub, sse ← http, guards, routes, sources ← app ← main.
   layer(['server/core/**'], '^\\.\\./', 'core/ imports nothing from the rest of the project'),
   layer(['server/ingest/**', 'server/log/**', 'server/hub/**', 'server/sse/**'],
     '^\\.\\./(?!core/)|^fastify$|^@fastify/', 'domain code imports only core/ (hub/ not sse/) and never fastify'),
   // Each backend of the log is complete in its folder: it imports the top of log/ and core/, never another backend.
   layer(['server/log/*/**'],
     '^\\.\\./\\.\\./(?!core/)|^\\.\\./(sqlite|redis|cluster)/|^fastify$|^@fastify/', 'a log backend imports only core/ and the top of log/, never another backend'),
-  layer(['server/plugins/**', 'server/routes/**', 'server/sources/**'],
-    '^\\.\\./(app|main)\\.js$|^\\.\\./(routes|plugins)/', 'only app.ts wires routes and plugins'),
+  layer(['server/guards/**', 'server/http/**', 'server/routes/**', 'server/sources/**'],
+    '^\\.\\./(app|main)\\.js$|^\\.\\./(routes|guards)/', 'only app.ts wires routes and guards'),
   // core/ is pure (it imports nothing), so the dashboard shares its wire types and its glob matcher.
-  layer(['web/src/**'], '/server/(?!core/(event|topic-filter)\\.js$)', 'web/ imports only server/core/event.ts and server/core/topic-filter.ts')
+  layer(['web/src/**'], '/server/(?!core/(event|metric-filter)\\.js$)', 'web/ imports only server/core/event.ts and server/core/metric-filter.ts')
 ]

@@ -1,30 +1,29 @@
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2'
-import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify'
-import { trustProxyOption } from './client-address.js'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { SharedLimits } from './cluster/limits-protocol.js'
 import { rateLimitStoreOver } from './cluster/rate-limit-store.js'
 import { publishTokens, readTokens, type Config } from './config.js'
-import type { ApiError } from './core/event.js'
-import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, OverloadedError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
+import { AuthFailures, refuseLockedOut } from './guards/auth-failures.js'
+import { requireToken } from './guards/auth.js'
+import { requireKnownHost } from './guards/host-check.js'
+import { requireReader } from './guards/read-access.js'
+import { readOnlyCors } from './guards/read-only-cors.js'
+import { SessionCookies } from './guards/session-cookies.js'
+import { trustProxyOption } from './http/client-address.js'
+import { answerError, answerNotFound, answerUnreadable } from './http/error-handler.js'
+import { RateLimitedError } from './http/errors.js'
+import { LingeringClose } from './http/lingering-close.js'
+import { RefusalLog } from './http/refusal-log.js'
+import { requestDeadline } from './http/request-deadline.js'
+import { readTlsFiles } from './http/tls-files.js'
 import { Hub } from './hub/hub.js'
 import type { IpcChannel } from './log/cluster/ipc-protocol.js'
 import type { EventLog } from './log/event-log.js'
 import { openLog } from './log/open-log.js'
-import { AuthFailures, refuseLockedOut } from './plugins/auth-failures.js'
-import { requireToken } from './plugins/auth.js'
-import { requireKnownHost } from './plugins/host-check.js'
-import { LingeringClose } from './plugins/lingering-close.js'
-import { requireReader } from './plugins/read-access.js'
-import { readOnlyCors } from './plugins/read-only-cors.js'
-import { requestDeadline } from './plugins/request-deadline.js'
-import { SessionCookies } from './plugins/session-cookies.js'
-import { RefusalLog, refusalKind } from './refusal-log.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { publishRoutes } from './routes/publish.js'
@@ -35,7 +34,6 @@ import { startSelfMetrics } from './sources/self-metrics.js'
 import { LocalAddressSlots } from './sse/address-slots.js'
 import { ConnectionRegistry } from './sse/connection-registry.js'
 import { encodeMetric, encodeRetry } from './sse/sse-frame.js'
-import { readTlsFiles } from './tls-files.js'
 
 /**
  * The app over plain HTTP/1.1, or over TLS with HTTP/2 and HTTP/1.1, so a raw
@@ -68,20 +66,6 @@ declare module 'fastify' {
   }
 }
 
-/** Fastify's own client errors and the store's expected failures, mapped onto our error table. */
-const MAPPED_CODES: Record<string, new (detail: string) => FastifyError> = {
-  PB_STORE_WRITE: BackendUnavailableError,
-  PB_STORE_READ: BackendUnavailableError,
-  PB_STORE_UNAVAILABLE: BackendUnavailableError,
-  PB_STORE_METRIC_LIMIT: MetricLimitError,
-  PB_STORE_BUSY: OverloadedError,
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: UnsupportedMediaTypeError,
-  FST_ERR_CTP_BODY_TOO_LARGE: BodyTooLargeError,
-  FST_ERR_CTP_EMPTY_JSON_BODY: MalformedBodyError,
-  FST_ERR_CTP_INVALID_JSON_BODY: MalformedBodyError,
-  FST_ERR_VALIDATION: QueryInvalidError
-}
-
 const CONTENT_SECURITY_POLICY = {
   useDefaults: false,
   directives: {
@@ -101,53 +85,6 @@ const CONTENT_SECURITY_POLICY = {
 /** The routes that take PUBLISH_TOKEN: the only ones that are open when READ_TOKEN is set. */
 const PUBLISH_ROUTES: ReadonlySet<string> = new Set(['/api/events'])
 
-/** Seconds a client is asked to wait after a 503. */
-const RETRY_AFTER_S = 5
-
-/** Our own error for anything a client caused or may retry; other errors pass through unchanged. */
-function asClientError (err: FastifyError): FastifyError {
-  if (err.code?.startsWith('PB_ERR_') === true) return err
-  const Mapped = err.code === undefined ? undefined : MAPPED_CODES[err.code]
-  return Mapped === undefined ? err : new Mapped(err.message)
-}
-
-/** The JSON body of an error answer. Only our own errors and 4xx show their message. */
-function toApiError (thrown: FastifyError): ApiError {
-  const err = asClientError(thrown)
-  const statusCode = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
-  const ours = err.code?.startsWith('PB_ERR_') === true
-  const error = STATUS_CODES[statusCode] ?? 'Error'
-  if (statusCode < 500 || ours) return { statusCode, code: ours ? err.code : 'PB_ERR_BAD_REQUEST', error, message: err.message }
-  return { statusCode, code: 'PB_ERR_INTERNAL', error, message: 'The server could not complete the request.' }
-}
-
-/** Status for an HTTP parse error that happens before any route runs. */
-function clientErrorStatus (code: string | undefined): number {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408
-  if (code === 'HPE_HEADER_OVERFLOW') return 431
-  return 400
-}
-
-/**
- * Answers a request Node could not even parse (bad framing, huge headers, a
- * slow sender) in the same JSON shape as every other error, then closes.
- * Counted with the other refusals.
- */
-function answerUnreadable (refusals: RefusalLog): (err: NodeJS.ErrnoException, socket: Duplex) => void {
-  return (err, socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy()
-      return
-    }
-    const statusCode = clientErrorStatus(err.code)
-    const error = STATUS_CODES[statusCode] ?? 'Error'
-    const body = { statusCode, code: statusCode === 408 ? 'PB_ERR_REQUEST_TIMEOUT' : 'PB_ERR_BAD_REQUEST', error, message: `The request could not be read (${err.code ?? 'parse error'}).` } satisfies ApiError
-    refusals.note('client_error', String((socket as Socket).remoteAddress), body.code, body.message)
-    const json = JSON.stringify(body)
-    socket.end(`HTTP/1.1 ${statusCode} ${error}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(json)}\r\nconnection: close\r\n\r\n${json}`)
-  }
-}
-
 /** Fastify over HTTP/1.1, or over TLS with HTTP/2 when TLS_CERT and TLS_KEY are set. */
 function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
   const options = {
@@ -158,7 +95,7 @@ function createFastify (config: Config, refusals: RefusalLog): PulseboardApp {
     // A client that trickles its request (slowloris) is dropped with 408. Node only honours the
     // limit when the server is created with it, and checks every second rather than every 30 s.
     requestTimeout: config.requestTimeoutMs,
-    // Two log lines per request cost more than the publish itself at 10,000 requests/s: only at debug and below.
+    // Two log lines per request cost more than the publish itself: only at debug and below.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
     clientErrorHandler: answerUnreadable(refusals)
@@ -214,18 +151,8 @@ export async function buildApp (config: Config, deps: AppDeps = {}): Promise<Pul
   // An answer that comes before its request body is read out so the client can see it.
   const lingering = new LingeringClose({ maxBytes: config.discardLimitBytes, timeoutMs: config.requestTimeoutMs })
   app.addHook('onClose', async () => refusals.close())
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const body = toApiError(err)
-    const refused = refusalKind(body.statusCode, body.code)
-    if (refused !== undefined) refusals.note(refused, request.ip, body.code, body.message)
-    else request.log.error({ err }, 'request failed')
-    if (body.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
-    if (lingering.answer(request, reply, body)) return
-    return reply.code(body.statusCode).send(body)
-  })
-  app.setNotFoundHandler((request) => {
-    throw new NotFoundError(`${request.method} ${request.url.split('?')[0]}`)
-  })
+  app.setErrorHandler(answerError({ refusals, lingering }))
+  app.setNotFoundHandler(answerNotFound)
   // close() ends only the keep-alive connections idle at that moment; one busy with a request would
   // then idle until the keep-alive timeout and hold close() past the shutdown grace period.
   let closing = false

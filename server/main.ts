@@ -10,7 +10,7 @@ import type { LimitsMessage } from './cluster/limits-protocol.js'
 import { startPrimary, WORKER_SLOT_ENV } from './cluster/primary.js'
 import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
 import type { IpcChannel, LogMessage } from './log/cluster/ipc-protocol.js'
-import { StoreOpenError } from './log/store-errors.js'
+import { StoreOpenError } from './log/errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
 
 /** Time allowed for a graceful shutdown before the process exits anyway, in ms. */

@@ -1,5 +1,5 @@
 import type { IpcChannel } from '../log/cluster/ipc-protocol.js'
-import { BrokerUnavailableError } from '../log/store-errors.js'
+import { StoreUnavailableError } from '../log/errors.js'
 import type { AddressSlots } from '../sse/address-slots.js'
 import { isLimitsMessage, type LimitsMessage, type RateCount, type SharedLimits } from './limits-protocol.js'
 
@@ -60,6 +60,6 @@ export class LimitsClient implements SharedLimits {
   }
 }
 
-function unavailable (): BrokerUnavailableError {
-  return new BrokerUnavailableError('the cluster primary', new Error('IPC channel closed'))
+function unavailable (): StoreUnavailableError {
+  return new StoreUnavailableError('the cluster primary', new Error('IPC channel closed'))
 }

@@ -1,5 +1,6 @@
 import type { EventId, StoredEvent } from '../core/event.js'
-import type { TopicFilter } from '../core/topic-filter.js'
+import type { MetricFilter } from '../core/metric-filter.js'
+import type { Subscription } from '../core/subscription.js'
 import { MetricRoutes } from './metric-routes.js'
 import { PendingFrames } from './pending-frames.js'
 
@@ -7,8 +8,8 @@ import { PendingFrames } from './pending-frames.js'
 export const DEFAULT_FLUSH_MS = 25
 /**
  * Default number of writes a flush makes before it lets the event loop run (publishes, new clients).
- * A slice of 250 takes about 6 ms at 10,000 subscribers; a publish needs a few turns of the loop
- * before its points reach the hub, and each turn waits for a slice.
+ * A publish needs a few turns of the loop before its points reach the hub, and each turn waits
+ * for a slice: slices are kept short so that a large audience does not delay publishing.
  */
 export const DEFAULT_SENDS_PER_SLICE = 250
 /**
@@ -29,11 +30,6 @@ export interface Subscriber {
   sentSinceHeartbeat: boolean
   /** Queues encoded SSE bytes. Must not throw: cutting off a slow client is the subscriber's business. */
   send: (chunk: Buffer) => void
-}
-
-/** Handle returned by `subscribe`; unsubscribing twice is harmless. */
-export interface Subscription {
-  unsubscribe: () => void
 }
 
 /** Cumulative counters, read by self-metrics. */
@@ -62,7 +58,7 @@ export interface HubOptions {
 
 /** Subscribers that share one filter, and the frames not all of them have yet. */
 interface Group {
-  readonly filter: TopicFilter
+  readonly filter: MetricFilter
   readonly members: Set<Subscriber>
   readonly pending: PendingFrames
 }
@@ -135,7 +131,7 @@ export class Hub {
    * Ask before a replay; `subscribe` itself never refuses, so streams admitted while
    * others replay may pass the bound by their number, never past one group per subscriber.
    */
-  admits (filter: TopicFilter): boolean {
+  admits (filter: MetricFilter): boolean {
     return filter.globCount === 0 || this.#groups.has(filter.key) || this.#filteredGroups < this.#maxFilterGroups
   }
 
@@ -145,7 +141,7 @@ export class Hub {
    * the next flush, so a client that has replayed up to `lastPublishedId` joins
    * with no gap and no duplicate.
    */
-  subscribe (filter: TopicFilter, subscriber: Subscriber): Subscription {
+  subscribe (filter: MetricFilter, subscriber: Subscriber): Subscription {
     let group = this.#groups.get(filter.key)
     if (group === undefined) {
       group = { filter, members: new Set(), pending: new PendingFrames() }

@@ -1,11 +1,11 @@
-import type { TopicFilter } from '../core/topic-filter.js'
+import type { MetricFilter } from '../core/metric-filter.js'
 
 /** Default number of metric names whose routes are kept; the hub is given MAX_METRICS. */
 export const DEFAULT_MAX_ROUTED_METRICS = 10_000
 
 /** What the routes need of a filter group. */
 export interface Routable {
-  readonly filter: TopicFilter
+  readonly filter: MetricFilter
 }
 
 /** The groups that want one metric name, as far as the groups added up to `seenSeq` go. */

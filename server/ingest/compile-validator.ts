@@ -5,7 +5,6 @@ import {
 } from './point-schema.js'
 import type { RawPoint } from './point-schema.js'
 
-export { pointSchema, publishBodySchema } from './point-schema.js'
 export type { RawPoint } from './point-schema.js'
 
 /** `field` of an issue about the item as a whole (it is not an object). */

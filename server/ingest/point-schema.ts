@@ -85,15 +85,3 @@ export const pointSchema = {
     }
   }
 } as const
-
-/**
- * The body of `POST /api/events` as JSON: one point or a non-empty array of points.
- * The batch maximum is deliberately absent: the route checks it itself so it can
- * answer 413 instead of 400.
- */
-export const publishBodySchema = {
-  anyOf: [
-    pointSchema,
-    { type: 'array', minItems: 1, items: pointSchema }
-  ]
-} as const

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Json, MetricBuckets, MetricCatalog, MetricHistory } from '../core/event.js'
-import { NotFoundError, QueryInvalidError } from '../errors.js'
+import { NotFoundError, QueryInvalidError } from '../http/errors.js'
 import type { EventLog } from '../log/event-log.js'
 
 export interface MetricsRoutesOptions {

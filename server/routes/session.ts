@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { PayloadInvalidError, RateLimitedError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors.js'
+import { PayloadInvalidError, RateLimitedError, UnauthorizedError, UnsupportedMediaTypeError } from '../http/errors.js'
 
-/** Makes session cookies (plugins/session-cookies.ts matches by shape). */
+/** Makes session cookies (guards/session-cookies.ts matches by shape). */
 export interface SessionIssuer {
   /** A cookie value for a presented token, or undefined when it is not a read token. */
   issue: (presented: string) => string | undefined
@@ -11,7 +11,7 @@ export interface SessionIssuer {
   clearCookie: (secure: boolean) => string
 }
 
-/** Counts wrong tokens per address (plugins/auth-failures.ts matches by shape). */
+/** Counts wrong tokens per address (guards/auth-failures.ts matches by shape). */
 export interface FailureCounter {
   record: (address: string) => void
 }

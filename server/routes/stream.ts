@@ -2,10 +2,10 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, Server, ServerResponse }
 import type { Http2SecureServer, ServerHttp2Stream } from 'node:http2'
 import type { Writable } from 'node:stream'
 import type { FastifyPluginAsync } from 'fastify'
-import { describeSlotKey, streamSlotKey } from '../client-address.js'
+import { describeSlotKey, streamSlotKey } from '../http/client-address.js'
 import type { EventId } from '../core/event.js'
-import { compileTopicFilter, parseTopicList, type TopicFilter } from '../core/topic-filter.js'
-import { OverloadedError, QueryInvalidError, TooManyFiltersError, TooManyGlobsError } from '../errors.js'
+import { compileMetricFilter, parseMetricList, type MetricFilter } from '../core/metric-filter.js'
+import { OverloadedError, QueryInvalidError, TooManyFiltersError, TooManyGlobsError } from '../http/errors.js'
 import type { Hub } from '../hub/hub.js'
 import type { AddressSlots } from '../sse/address-slots.js'
 import type { ConnectionRegistry } from '../sse/connection-registry.js'
@@ -106,7 +106,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
    * The total is checked after the slot is taken, so that nothing opens between
    * the check and the stream however long the (shared) slots take to answer.
    */
-  const refusal = async (slotKey: string | undefined, filter: TopicFilter): Promise<Error | undefined> => {
+  const refusal = async (slotKey: string | undefined, filter: MetricFilter): Promise<Error | undefined> => {
     if (slotKey !== undefined && !await slots.take(slotKey, maxClientsPerIp)) {
       return new OverloadedError(`${describeSlotKey(slotKey)} already has ${maxClientsPerIp} streams open`)
     }
@@ -119,7 +119,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRoutesOptions, Server | Http
 
   app.get<{ Querystring: StreamQuery }>('/api/stream', { schema: { querystring } }, async (request, reply) => {
     const afterId = resumeId(request.headers, request.query)
-    const filter = compileTopicFilter(parseTopicList(request.query.metrics))
+    const filter = compileMetricFilter(parseMetricList(request.query.metrics))
     if (filter.globCount > options.maxFilterGlobs) {
       throw new TooManyGlobsError(`?metrics= holds ${filter.globCount} distinct globs; at most ${options.maxFilterGlobs} are allowed`)
     }

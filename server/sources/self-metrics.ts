@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { MetricPoint } from '../core/event.js'
 import type { HubStats } from '../hub/hub.js'
-import type { RefusalCounts } from '../refusal-log.js'
+import type { RefusalCounts } from '../http/refusal-log.js'
 
 /** Default interval between two self-metric publishes, in ms. */
 export const DEFAULT_SELF_METRICS_MS = 1000

@@ -5,9 +5,9 @@ import { Socket } from 'node:net'
 /**
  * Node's HTTP server keeps, for every open connection, its parser, the
  * request and response objects, Fastify's request and reply and a dozen
- * listeners: about 9 KB of heap per idle stream. A stream that has sent its
- * head needs none of it, so it is let go the way Node itself lets go of an
- * upgraded (WebSocket) connection, which brings an idle stream to about 3 KB.
+ * listeners, which make up most of the heap an idle stream costs. A stream
+ * that has sent its head needs none of it, so it is let go the way Node itself
+ * lets go of an upgraded (WebSocket) connection.
  */
 
 type FreeParser = (parser: unknown, req: unknown, socket: unknown) => void

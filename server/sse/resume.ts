@@ -1,5 +1,6 @@
 import { StreamEvent, type EventId, type ResetNotice, type StoredEvent } from '../core/event.js'
-import type { TopicFilter } from '../core/topic-filter.js'
+import type { MetricFilter } from '../core/metric-filter.js'
+import type { Subscription } from '../core/subscription.js'
 import type { SseConnection } from './sse-connection.js'
 import { encodeEvent, encodeMetric } from './sse-frame.js'
 
@@ -18,13 +19,13 @@ export interface ReplaySource {
 /** Where live events come from (the Hub matches by shape). */
 export interface LiveFeed {
   readonly lastPublishedId: EventId
-  subscribe: (filter: TopicFilter, subscriber: SseConnection) => { unsubscribe: () => void }
+  subscribe: (filter: MetricFilter, subscriber: SseConnection) => Subscription
 }
 
 export interface FollowOptions {
   readonly source: ReplaySource
   readonly live: LiveFeed
-  readonly filter: TopicFilter
+  readonly filter: MetricFilter
   /** Resume after this id (from Last-Event-ID); undefined for live events only. */
   readonly afterId?: EventId | undefined
   /** Events read per replay step (default 1,000). */
@@ -40,7 +41,7 @@ export interface FollowOptions {
  * The connection ends the subscription when it closes. Resolves to the live
  * subscription, or undefined if the client left first.
  */
-export async function replayThenFollow (connection: SseConnection, options: FollowOptions): Promise<{ unsubscribe: () => void } | undefined> {
+export async function replayThenFollow (connection: SseConnection, options: FollowOptions): Promise<Subscription | undefined> {
   const { source, live, filter } = options
   const chunkSize = options.chunkSize ?? DEFAULT_REPLAY_CHUNK
   let cursor = options.afterId ?? live.lastPublishedId
@@ -71,7 +72,7 @@ export async function replayThenFollow (connection: SseConnection, options: Foll
   }
   connection.lastId = cursor
   const subscription = live.subscribe(filter, connection)
-  connection.follow(subscription)
+  connection.keepSubscription(subscription)
   return subscription
 }
 

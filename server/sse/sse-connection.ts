@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { EventId } from '../core/event.js'
+import type { Subscription } from '../core/subscription.js'
 
 /** Default bound on bytes queued for one client before it is cut off: 1 MiB. */
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024
@@ -20,11 +21,6 @@ export interface SseConnectionOptions {
   readonly onClose: (connection: SseConnection, reason: CloseReason) => void
 }
 
-/** What a connection follows once it is live (a hub subscription matches by shape). */
-export interface Followed {
-  unsubscribe: () => void
-}
-
 /** A reset peer surfaces as 'error' then 'close'; the close listener cleans up. */
 function ignoreError (): void {}
 
@@ -42,7 +38,7 @@ export class SseConnection {
   readonly #out: Writable
   readonly #maxQueuedBytes: number
   readonly #onClose: (connection: SseConnection, reason: CloseReason) => void
-  #followed: Followed | undefined
+  #subscription: Subscription | undefined
   #closed = false
   /** Resumes a pending `whenWritable`; only the replay loop waits, so there is at most one. */
   #wake: (() => void) | undefined
@@ -103,9 +99,9 @@ export class SseConnection {
   }
 
   /** Keeps the live subscription, to end it when the connection closes (at once if it already has). */
-  follow (followed: Followed): void {
-    if (this.#closed) followed.unsubscribe()
-    else this.#followed = followed
+  keepSubscription (subscription: Subscription): void {
+    if (this.#closed) subscription.unsubscribe()
+    else this.#subscription = subscription
   }
 
   /** Ends the stream, after `farewell` bytes if given (e.g. a final `retry:`). */
@@ -118,8 +114,8 @@ export class SseConnection {
       // A client that never closes its side would keep a shutting-down server waiting.
       setTimeout(() => this.#out.destroy(), CLOSE_LINGER_MS).unref()
     }
-    this.#followed?.unsubscribe()
-    this.#followed = undefined
+    this.#subscription?.unsubscribe()
+    this.#subscription = undefined
     this.#onClose(this, reason)
   }
 }

@@ -142,8 +142,8 @@ t.test('a Redis crash while publishing: 503s, no acknowledged point lost, every 
 
   const last = acked.at(-1)!
   await waitFor(() => streams.every((frames) => metricIds(frames).at(-1) === last), 10_000, 'every subscriber to reach the last acknowledged id')
-  t.ok(refused.length > 0 && refused.every((r) => r.status === 503 && r.body.code === 'PB_ERR_BACKEND_UNAVAILABLE' && r.retryAfter !== null),
-    'refused publishes are 503 PB_ERR_BACKEND_UNAVAILABLE with Retry-After')
+  t.ok(refused.length > 0 && refused.every((r) => r.status === 503 && r.body.code === 'PB_ERR_STORE_UNAVAILABLE' && r.retryAfter !== null),
+    'refused publishes are 503 PB_ERR_STORE_UNAVAILABLE with Retry-After')
   for (const [i, frames] of streams.entries()) {
     const ids = metricIds(frames)
     t.ok(ids.every((id, k) => k === 0 || id > ids[k - 1]!), `subscriber ${i}: ids strictly increasing (each once, in order)`)

@@ -16,7 +16,7 @@ t.test('a full disk answers 503, acknowledges nothing, keeps streams alive, and 
   const big = Array.from({ length: 5_000 }, (_, i) => ({ metric: `full.m${i % 50}`, value: i, tags: { pad: 'x'.repeat(100) } }))
   const refused = await post(url, big)
   t.equal(refused.status, 503)
-  t.match(refused.body, { statusCode: 503, code: 'PB_ERR_BACKEND_UNAVAILABLE', message: /SQLITE_FULL|full/i })
+  t.match(refused.body, { statusCode: 503, code: 'PB_ERR_STORE_UNAVAILABLE', message: /SQLITE_FULL|full/i })
   t.equal(refused.headers.get('retry-after'), '5')
   t.equal(app.pulseboard.log.latestId(), 1, 'nothing of the refused batch was stored')
   t.same((await reader.next()), { kind: 'comment', text: 'ping' }, 'the open stream keeps its heartbeats')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTopicFilter } from '../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../server/core/metric-filter.js'
 import { post, startTestServer } from '../helpers/app.js'
 import { openReader } from '../helpers/sse-reader.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -44,7 +44,7 @@ t.test('past MAX_FILTER_GROUPS a stream with a new filter gets 503 with Retry-Af
   t.equal(all.status, 200, 'no filter')
 
   cpu.close()
-  await waitFor(() => app.pulseboard.hub.admits(compileTopicFilter(['disk.*'])), 10_000, 'the cpu.* group to go')
+  await waitFor(() => app.pulseboard.hub.admits(compileMetricFilter(['disk.*'])), 10_000, 'the cpu.* group to go')
   // Resuming from the newest id, so the point published next reaches the stream whether it lands during replay or live.
   const again = await openReader(t, `${url}/api/stream?metrics=disk.*&lastEventId=${app.pulseboard.log.latestId()}`)
   t.equal(again.status, 200, 'a place frees when the last stream of a filter closes')

@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
 import type { StoredEvent } from '../../server/core/event.js'
-import { compileTopicFilter, type TopicFilter } from '../../server/core/topic-filter.js'
+import { compileMetricFilter, type MetricFilter } from '../../server/core/metric-filter.js'
 import { Hub, type Subscriber } from '../../server/hub/hub.js'
 import { encodeMetric } from '../../server/sse/sse-frame.js'
 
@@ -24,8 +24,8 @@ export function fakeSubscriber (lastId = 0): FakeSubscriber {
 }
 
 /** A filter that counts how often it is asked. */
-export function spyFilter (globs: string[]): TopicFilter & { calls: string[] } {
-  const inner = compileTopicFilter(globs)
+export function spyFilter (globs: string[]): MetricFilter & { calls: string[] } {
+  const inner = compileMetricFilter(globs)
   const calls: string[] = []
   return {
     key: inner.key,

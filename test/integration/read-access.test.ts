@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { PulseboardApp } from '../../server/app.js'
-import { SESSION_COOKIE } from '../../server/plugins/session-cookies.js'
+import { SESSION_COOKIE } from '../../server/guards/session-cookies.js'
 import { buildTestApp } from '../helpers/app.js'
 
 const READER = 'reader-token-0001'

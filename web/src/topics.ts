@@ -1,4 +1,4 @@
-import { compileTopicFilter } from '../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../server/core/metric-filter.js'
 
 /**
  * The `?metrics=` page parameter: which metric globs this board shows. The server filters
@@ -14,5 +14,5 @@ export function parseTopics (search: string): string[] {
 
 /** Compiles globs (`*` matches any run of characters, dots included) into one predicate; none matches all. */
 export function compileGlobs (globs: readonly string[]): (metric: string) => boolean {
-  return compileTopicFilter(globs).matches
+  return compileMetricFilter(globs).matches
 }

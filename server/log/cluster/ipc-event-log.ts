@@ -1,8 +1,8 @@
 import type { EventId, HistoryBucket, Json, MetricPoint, StoredEvent } from '../../core/event.js'
+import { RemoteStoreError, StoreUnavailableError } from '../errors.js'
 import type { BucketQuery, EventLog, HistoryQuery, StoreState } from '../event-log.js'
 import { MirroredLog } from '../mirrored-log.js'
 import { isLogMessage, type IpcChannel, type LogOp, type LogPosition } from './ipc-protocol.js'
-import { BrokerUnavailableError, RemoteStoreError } from '../store-errors.js'
 
 interface Pending {
   readonly resolve: (value: unknown) => void
@@ -77,7 +77,7 @@ export class IpcEventLog extends MirroredLog implements EventLog {
   }
 
   async #call (op: LogOp, args: readonly unknown[]): Promise<unknown> {
-    if (this.#closed || !this.#channel.connected()) throw new BrokerUnavailableError('the cluster primary', new Error('IPC channel closed'))
+    if (this.#closed || !this.#channel.connected()) throw new StoreUnavailableError('the cluster primary', new Error('IPC channel closed'))
     const id = this.#nextCall++
     return await new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
@@ -102,7 +102,7 @@ export class IpcEventLog extends MirroredLog implements EventLog {
     const pending = this.#pending.get(message.id)
     this.#pending.delete(message.id)
     if (message.pb === 'reply') pending?.resolve(message.value)
-    else pending?.reject(new RemoteStoreError(message.code, message.message))
+    else pending?.reject(new RemoteStoreError(message.statusCode, message.code, message.message))
   }
 
   /** Hands on the events not delivered yet; the primary sends each batch once, but a batch may predate the initial state. */
@@ -114,7 +114,7 @@ export class IpcEventLog extends MirroredLog implements EventLog {
   }
 
   #failAll (): void {
-    const error = new BrokerUnavailableError('the cluster primary', new Error('IPC channel closed'))
+    const error = new StoreUnavailableError('the cluster primary', new Error('IPC channel closed'))
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
   }

@@ -62,7 +62,12 @@ export class IpcLogHost {
   }
 }
 
-function describe (err: unknown): { code: string | undefined, message: string } {
-  const code: unknown = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined
-  return { code: typeof code === 'string' ? code : undefined, message: err instanceof Error ? err.message : String(err) }
+/** What a worker needs to give a client the same answer as the primary would. */
+function describe (err: unknown): { statusCode: number | undefined, code: string | undefined, message: string } {
+  const fields: { statusCode?: unknown, code?: unknown } = typeof err === 'object' && err !== null ? err : {}
+  return {
+    statusCode: typeof fields.statusCode === 'number' ? fields.statusCode : undefined,
+    code: typeof fields.code === 'string' ? fields.code : undefined,
+    message: err instanceof Error ? err.message : String(err)
+  }
 }

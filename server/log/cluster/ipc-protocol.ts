@@ -28,7 +28,7 @@ export interface LogPosition {
 export type LogMessage =
   | { readonly pb: 'call', readonly id: number, readonly op: LogOp, readonly args: readonly unknown[] }
   | { readonly pb: 'reply', readonly id: number, readonly value: unknown }
-  | { readonly pb: 'fail', readonly id: number, readonly code: string | undefined, readonly message: string }
+  | { readonly pb: 'fail', readonly id: number, readonly statusCode: number | undefined, readonly code: string | undefined, readonly message: string }
   /** Each committed batch, in id order, to every worker. */
   | { readonly pb: 'events', readonly events: StoredEvent[], readonly oldestId: EventId }
   /** Metrics that retention removed from the catalog, to every worker, in order with the batches. */

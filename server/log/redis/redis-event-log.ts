@@ -8,7 +8,7 @@ import { backoffMs, RedisReadLoop } from './redis-read-loop.js'
 import { joinMembers, newestWholeBuckets, parseMembers, toBuckets } from './redis-history.js'
 import { PRUNE_COMMAND, pruneMetrics } from './redis-retention.js'
 import { APPEND_LUA, APPEND_METRIC_LIMIT, APPEND_OUT_OF_STEP, entriesToEvents, redisKeys, type RedisKeys, type StreamEntry } from './redis-scripts.js'
-import { BrokerUnavailableError, MetricLimitError, RedisDataLossError, StoreOpenError } from '../store-errors.js'
+import { MetricLimitError, RedisDataLossError, StoreOpenError, StoreUnavailableError } from '../errors.js'
 
 /** Default stream length kept for resume (`XADD MAXLEN ~`): 1,000,000 entries. */
 export const DEFAULT_REDIS_MAXLEN = 1_000_000
@@ -138,7 +138,7 @@ export class RedisEventLog extends MirroredLog implements EventLog {
     if (first === APPEND_METRIC_LIMIT) throw new MetricLimitError(maxMetrics)
     if (first === APPEND_OUT_OF_STEP) {
       this.#recheck()
-      throw new BrokerUnavailableError('Redis', new Error('it lost data; appends resume once every instance has raised the id counter'))
+      throw new StoreUnavailableError('Redis', new Error('it lost data; appends resume once every instance has raised the id counter'))
     }
     // An append that went through means the fence, if any, is down: no need to wait for the local estimate.
     this.#recoveringUntilMs = 0
@@ -222,12 +222,12 @@ export class RedisEventLog extends MirroredLog implements EventLog {
     return this.knows(metric) || await this.#call(async () => await this.#writer.hexists(this.#keys.counts, metric)) === 1
   }
 
-  /** Runs a command; any failure of Redis or of the connection becomes a BrokerUnavailableError. */
+  /** Runs a command; any failure of Redis or of the connection becomes a StoreUnavailableError. */
   async #call<T> (command: () => Promise<T>): Promise<T> {
     try {
       return await command()
     } catch (err) {
-      throw new BrokerUnavailableError('Redis', err)
+      throw new StoreUnavailableError('Redis', err)
     }
   }
 }

@@ -1,5 +1,6 @@
 import { extname } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { StoreUnavailableError } from '../errors.js'
 import type { ReadRequest } from './read-queries.js'
 import type { PoolResults, ReadMessage, ReadReply } from './read-worker.js'
 
@@ -61,7 +62,7 @@ export class ReadPool {
   /** Runs one read on a worker thread. */
   async run<R extends ReadRequest>(request: R): Promise<PoolResults[R['op']]> {
     if (this.#closed) throw new Error('the read pool is closed')
-    if (this.#readers.length === 0) throw Object.assign(new Error('no reader thread is running; one is being restarted'), { code: 'PB_STORE_READ' })
+    if (this.#readers.length === 0) throw new StoreUnavailableError('the history reader', new Error('no reader thread is running; one is being restarted'))
     const reader = this.#readers.reduce((best, r) => (r.pending.size < best.pending.size ? r : best))
     const seq = ++this.#seq
     return await new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { BatchListeners, type BatchListener } from '../batch-listeners.js'
 import { toJson } from '../catalog-cache.js'
 import { DEFAULT_MAX_HISTORY_POINTS, type BucketQuery, type EventLog, type HistoryQuery, type StoreState } from '../event-log.js'
 import { RingWindow } from '../ring-window.js'
-import { ReadQueueFullError } from '../store-errors.js'
+import { ReadQueueFullError } from '../errors.js'
 import { ReadPool } from './read-pool.js'
 import { SqliteWriter, type SqliteWriterOptions } from './sqlite-writer.js'
 

@@ -7,7 +7,7 @@ import { byName, toEvent, toSummary } from '../catalog-cache.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from '../event-log.js'
 import { acquireProcessLock } from './process-lock.js'
 import { applySchema, fromRow, SQL, tagsColumn, type MetricRow } from './sqlite-schema.js'
-import { MetricLimitError, StoreOpenError, StoreWriteError } from '../store-errors.js'
+import { MetricLimitError, StoreOpenError, StoreWriteError } from '../errors.js'
 
 /** Default database file name inside `dataDir`. */
 export const DEFAULT_FILE_NAME = 'pulseboard.db'

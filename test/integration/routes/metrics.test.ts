@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { EventLog } from '../../../server/log/event-log.js'
-import { ReadQueueFullError } from '../../../server/log/store-errors.js'
+import { ReadQueueFullError } from '../../../server/log/errors.js'
 import { buildTestApp } from '../../helpers/app.js'
 
 const NOW = 1_800_000_000_000
@@ -52,7 +52,7 @@ t.test('history answers 503 PB_ERR_OVERLOADED with Retry-After when the read que
     const response = await app.inject(url)
     t.equal(response.statusCode, 503, url)
     t.equal(response.headers['retry-after'], '5')
-    t.same(response.json(), { statusCode: 503, code: 'PB_ERR_OVERLOADED', error: 'Service Unavailable', message: 'Overloaded: 64 history reads are already waiting' })
+    t.same(response.json(), { statusCode: 503, code: 'PB_ERR_OVERLOADED', error: 'Service Unavailable', message: '64 history reads are already waiting' })
   }
 })
 

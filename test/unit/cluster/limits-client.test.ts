@@ -52,14 +52,14 @@ t.test('rate-limit windows count across workers, one window per route', async (t
   t.match(await b!.client.hit('POST /api/events', 'k', 1000, 10), { current: 1 }, 'another route counts apart')
 })
 
-t.test('once the primary is gone, waiting and new calls are refused with PB_STORE_UNAVAILABLE', async (t) => {
+t.test('once the primary is gone, waiting and new calls are refused with PB_ERR_STORE_UNAVAILABLE', async (t) => {
   const { workers: [a] } = cluster(1)
   const release = a!.pair.hold()
   const waiting = a!.client.slots.take('k', 1)
   a!.pair.disconnect()
   release()
-  await t.rejects(waiting, { code: 'PB_STORE_UNAVAILABLE' })
-  await t.rejects(a!.client.hit('w', 'k', 1000, 1), { code: 'PB_STORE_UNAVAILABLE' })
+  await t.rejects(waiting, { code: 'PB_ERR_STORE_UNAVAILABLE' })
+  await t.rejects(a!.client.hit('w', 'k', 1000, 1), { code: 'PB_ERR_STORE_UNAVAILABLE' })
   t.doesNotThrow(() => a!.client.slots.release('k'), 'a release after the primary is gone is a no-op')
 })
 

@@ -1,11 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import t from 'tap'
 import type { StoredEvent } from '../../../server/core/event.js'
-import { compileTopicFilter } from '../../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../../server/core/metric-filter.js'
 import { Hub, type Subscriber } from '../../../server/hub/hub.js'
 import { fakeSubscriber } from '../../helpers/hub-fakes.js'
 
-const ALL = compileTopicFilter([])
+const ALL = compileMetricFilter([])
 
 function counting (): Subscriber & { sends: number } {
   const subscriber = { lastId: 0, sentSinceHeartbeat: false, sends: 0, send: () => { subscriber.sends++ } }

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import t from 'tap'
-import { compileTopicFilter } from '../../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../../server/core/metric-filter.js'
 import { Hub } from '../../../server/hub/hub.js'
 import { encodeMetric } from '../../../server/sse/sse-frame.js'
 import { countingHub, ev, fakeSubscriber } from '../../helpers/hub-fakes.js'
@@ -10,9 +10,9 @@ const PING = Buffer.from(': ping\n\n')
 t.test('a heartbeat pings every subscriber whatever its filter, without moving its cursor', async (t) => {
   const { hub } = countingHub(t)
   const subs = [fakeSubscriber(), fakeSubscriber(), fakeSubscriber()]
-  hub.subscribe(compileTopicFilter(['cpu.*']), subs[0]!)
-  hub.subscribe(compileTopicFilter(['mem.*']), subs[1]!)
-  hub.subscribe(compileTopicFilter([]), subs[2]!)
+  hub.subscribe(compileMetricFilter(['cpu.*']), subs[0]!)
+  hub.subscribe(compileMetricFilter(['mem.*']), subs[1]!)
+  hub.subscribe(compileMetricFilter([]), subs[2]!)
   hub.heartbeat(PING)
   for (const sub of subs) {
     t.same(sub.chunks, [PING])
@@ -25,8 +25,8 @@ t.test('a subscriber sent points since the last heartbeat is not pinged; once qu
   const { hub } = countingHub(t)
   const busy = fakeSubscriber()
   const quiet = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['cpu.*']), busy)
-  hub.subscribe(compileTopicFilter(['mem.*']), quiet)
+  hub.subscribe(compileMetricFilter(['cpu.*']), busy)
+  hub.subscribe(compileMetricFilter(['mem.*']), quiet)
   hub.publish([ev(1, 'cpu.load')])
   hub.flush()
   hub.heartbeat(PING)
@@ -40,7 +40,7 @@ t.test('a subscriber sent points since the last heartbeat is not pinged; once qu
 t.test('points and a heartbeat due in the same pass make one write: the points', async (t) => {
   const { hub } = countingHub(t)
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1)])
   hub.heartbeat(PING)
   t.same(sub.chunks.map(String), [encodeMetric(ev(1))])
@@ -50,7 +50,7 @@ t.test('pings go out in the pass\'s slices, not all in one turn of the event loo
   const hub = new Hub({ encode: encodeMetric, flushMs: 60_000, sendsPerSlice: 2 })
   t.teardown(() => hub.close())
   const subs = Array.from({ length: 5 }, () => fakeSubscriber())
-  for (const sub of subs) hub.subscribe(compileTopicFilter([]), sub)
+  for (const sub of subs) hub.subscribe(compileMetricFilter([]), sub)
   hub.heartbeat(PING)
   t.same(subs.map((s) => s.chunks.length), [1, 1, 0, 0, 0])
   await nextTurn()
@@ -62,9 +62,9 @@ t.test('a heartbeat that comes during a pass runs as soon as the pass ends', asy
   const hub = new Hub({ encode: encodeMetric, flushMs: 60_000, sendsPerSlice: 1 })
   t.teardown(() => hub.close())
   const subs = [fakeSubscriber(), fakeSubscriber()]
-  for (const sub of subs) hub.subscribe(compileTopicFilter(['cpu.*']), sub)
+  for (const sub of subs) hub.subscribe(compileMetricFilter(['cpu.*']), sub)
   const other = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['mem.*']), other)
+  hub.subscribe(compileMetricFilter(['mem.*']), other)
   hub.publish([ev(1, 'cpu.load')])
   hub.flush()
   hub.heartbeat(PING)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTopicFilter } from '../../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../../server/core/metric-filter.js'
 import { Hub, type Subscriber } from '../../../server/hub/hub.js'
 import { encodeMetric } from '../../../server/sse/sse-frame.js'
 import { countingHub, ev, fakeSubscriber, frames, spyFilter, timedSubscriber } from '../../helpers/hub-fakes.js'
@@ -8,8 +8,8 @@ t.test('an unsubscribed subscriber receives nothing more', async (t) => {
   const { hub } = countingHub(t)
   const stays = fakeSubscriber()
   const leaves = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), stays)
-  const subscription = hub.subscribe(compileTopicFilter([]), leaves)
+  hub.subscribe(compileMetricFilter([]), stays)
+  const subscription = hub.subscribe(compileMetricFilter([]), leaves)
   hub.publish([ev(1)])
   subscription.unsubscribe()
   hub.flush()
@@ -20,8 +20,8 @@ t.test('an unsubscribed subscriber receives nothing more', async (t) => {
 
 t.test('unsubscribing twice is harmless and counts once', async (t) => {
   const { hub } = countingHub(t)
-  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
-  const subscription = hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.subscribe(compileMetricFilter([]), fakeSubscriber())
+  const subscription = hub.subscribe(compileMetricFilter([]), fakeSubscriber())
   subscription.unsubscribe()
   subscription.unsubscribe()
   t.equal(hub.stats.subscribers, 1)
@@ -40,10 +40,10 @@ t.test('the last unsubscribe removes its group, so its filter is no longer match
 
 t.test('re-subscribing with the same filter key after the group was removed works', async (t) => {
   const { hub } = countingHub(t)
-  const old = hub.subscribe(compileTopicFilter(['cpu.*']), fakeSubscriber())
+  const old = hub.subscribe(compileMetricFilter(['cpu.*']), fakeSubscriber())
   old.unsubscribe()
   const sub = fakeSubscriber()
-  const fresh = hub.subscribe(compileTopicFilter(['cpu.*']), sub)
+  const fresh = hub.subscribe(compileMetricFilter(['cpu.*']), sub)
   old.unsubscribe()
   t.equal(hub.stats.subscribers, 1, 'a stale unsubscribe does not touch the new group')
   hub.publish([ev(1, 'cpu.load')])
@@ -56,8 +56,8 @@ t.test('re-subscribing with the same filter key after the group was removed work
 t.test('a member leaving does not remove a group that still has members', async (t) => {
   const { hub } = countingHub(t)
   const stays = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['x']), stays)
-  hub.subscribe(compileTopicFilter(['x']), fakeSubscriber()).unsubscribe()
+  hub.subscribe(compileMetricFilter(['x']), stays)
+  hub.subscribe(compileMetricFilter(['x']), fakeSubscriber()).unsubscribe()
   hub.publish([ev(1, 'x')])
   hub.flush()
   t.equal(stays.text(), frames(ev(1, 'x')))
@@ -75,9 +75,9 @@ t.test('a subscriber may unsubscribe from inside send without disturbing the flu
       subscription.unsubscribe()
     }
   }
-  hub.subscribe(compileTopicFilter([]), others[0]!)
-  const subscription = hub.subscribe(compileTopicFilter([]), quitter)
-  hub.subscribe(compileTopicFilter([]), others[1]!)
+  hub.subscribe(compileMetricFilter([]), others[0]!)
+  const subscription = hub.subscribe(compileMetricFilter([]), quitter)
+  hub.subscribe(compileMetricFilter([]), others[1]!)
   hub.publish([ev(1)])
   hub.flush()
   t.equal(chunks.length, 1)
@@ -91,9 +91,9 @@ t.test('a subscriber may unsubscribe from inside send without disturbing the flu
 t.test('stats count subscribers, published points and points delivered per subscriber', async (t) => {
   const { hub } = countingHub(t)
   t.same(hub.stats, { subscribers: 0, published: 0, delivered: 0 })
-  hub.subscribe(compileTopicFilter(['cpu.*']), fakeSubscriber())
-  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
-  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.subscribe(compileMetricFilter(['cpu.*']), fakeSubscriber())
+  hub.subscribe(compileMetricFilter([]), fakeSubscriber())
+  hub.subscribe(compileMetricFilter([]), fakeSubscriber())
   hub.publish([ev(1, 'cpu.a'), ev(2, 'mem.a'), ev(3, 'cpu.b')])
   t.same(hub.stats, { subscribers: 3, published: 3, delivered: 0 })
   hub.flush()
@@ -104,7 +104,7 @@ t.test('the flush timer sends a tick after flushMs without a manual flush', asyn
   const hub = new Hub({ encode: encodeMetric, flushMs: 5 })
   t.teardown(() => hub.close())
   const sub = timedSubscriber(t)
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   const sent = sub.next()
   hub.publish([ev(1)])
   hub.publish([ev(2)])
@@ -116,7 +116,7 @@ t.test('without flushMs the hub flushes on its own timer, not during publish', a
   const hub = new Hub({ encode: encodeMetric })
   t.teardown(() => hub.close())
   const sub = timedSubscriber(t)
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   const sent = sub.next()
   hub.publish([ev(1)])
   t.equal(sub.chunks.length, 0)
@@ -128,7 +128,7 @@ t.test('after a manual flush the next publish arms a new timer', async (t) => {
   const hub = new Hub({ encode: encodeMetric, flushMs: 5 })
   t.teardown(() => hub.close())
   const sub = timedSubscriber(t)
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1)])
   hub.flush()
   const sent = sub.next()
@@ -140,14 +140,14 @@ t.test('after a manual flush the next publish arms a new timer', async (t) => {
 t.test('close stops a pending flush timer', async (t) => {
   const hub = new Hub({ encode: encodeMetric, flushMs: 1 })
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1)])
   hub.close()
   // A later timer of a second hub: once it has fired, the closed hub's shorter one would have too.
   const probe = new Hub({ encode: encodeMetric, flushMs: 20 })
   t.teardown(() => probe.close())
   const watcher = timedSubscriber(t)
-  probe.subscribe(compileTopicFilter([]), watcher)
+  probe.subscribe(compileMetricFilter([]), watcher)
   const probed = watcher.next()
   probe.publish([ev(1)])
   await probed

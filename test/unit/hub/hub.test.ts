@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTopicFilter } from '../../../server/core/topic-filter.js'
+import { compileMetricFilter } from '../../../server/core/metric-filter.js'
 import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS, Hub } from '../../../server/hub/hub.js'
 import { encodeMetric } from '../../../server/sse/sse-frame.js'
 import { countingHub, ev, fakeSubscriber, frames, spyFilter } from '../../helpers/hub-fakes.js'
@@ -11,7 +11,7 @@ t.test('the default flush delay is 25 ms', async (t) => {
 t.test('a subscriber receives the exact frames of published events on flush', async (t) => {
   const { hub } = countingHub(t)
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1), ev(2)])
   t.equal(sub.chunks.length, 0, 'nothing is sent before the flush')
   hub.flush()
@@ -21,9 +21,9 @@ t.test('a subscriber receives the exact frames of published events on flush', as
 
 t.test('each event is encoded once whatever the number of subscribers and groups', async (t) => {
   const { hub, encoded } = countingHub(t)
-  for (let i = 0; i < 5; i++) hub.subscribe(compileTopicFilter([]), fakeSubscriber())
-  for (let i = 0; i < 3; i++) hub.subscribe(compileTopicFilter(['cpu.*']), fakeSubscriber())
-  hub.subscribe(compileTopicFilter(['cpu.load']), fakeSubscriber())
+  for (let i = 0; i < 5; i++) hub.subscribe(compileMetricFilter([]), fakeSubscriber())
+  for (let i = 0; i < 3; i++) hub.subscribe(compileMetricFilter(['cpu.*']), fakeSubscriber())
+  hub.subscribe(compileMetricFilter(['cpu.load']), fakeSubscriber())
   hub.publish([ev(1), ev(2), ev(3, 'mem.rss')])
   hub.flush()
   t.same(encoded, [1, 2, 3])
@@ -32,7 +32,7 @@ t.test('each event is encoded once whatever the number of subscribers and groups
 t.test('an event that no group matches is not encoded', async (t) => {
   const { hub, encoded } = countingHub(t)
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['cpu.*']), sub)
+  hub.subscribe(compileMetricFilter(['cpu.*']), sub)
   hub.publish([ev(1, 'mem.rss')])
   hub.flush()
   t.same(encoded, [])
@@ -52,7 +52,7 @@ t.test('publishing with no subscribers encodes nothing and still counts and trac
 t.test('every subscriber gets one send per flush however many publishes the tick held', async (t) => {
   const { hub } = countingHub(t)
   const subs = [fakeSubscriber(), fakeSubscriber(), fakeSubscriber()]
-  for (const sub of subs) hub.subscribe(compileTopicFilter([]), sub)
+  for (const sub of subs) hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1)])
   hub.publish([ev(2), ev(3)])
   hub.publish([ev(4)])
@@ -108,9 +108,9 @@ t.test('each group gets only the events its filter matches', async (t) => {
   const cpu = fakeSubscriber()
   const mem = fakeSubscriber()
   const all = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['cpu.*']), cpu)
-  hub.subscribe(compileTopicFilter(['mem.*']), mem)
-  hub.subscribe(compileTopicFilter([]), all)
+  hub.subscribe(compileMetricFilter(['cpu.*']), cpu)
+  hub.subscribe(compileMetricFilter(['mem.*']), mem)
+  hub.subscribe(compileMetricFilter([]), all)
   hub.publish([ev(1, 'cpu.load'), ev(2, 'mem.rss'), ev(3, 'cpu.idle')])
   hub.flush()
   t.equal(cpu.text(), frames(ev(1, 'cpu.load'), ev(3, 'cpu.idle')))
@@ -123,12 +123,12 @@ t.test('each group gets only the events its filter matches', async (t) => {
 t.test('a subscriber whose lastId is inside the pending tick gets only the remainder', async (t) => {
   const { hub } = countingHub(t)
   const early = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), early)
+  hub.subscribe(compileMetricFilter([]), early)
   // Multi-byte tag values check that the split is made at byte offsets, not string offsets.
   const events = [ev(1, 'm', { tags: { city: 'Zürich' } }), ev(2, 'm', { tags: { sym: '€→¥' } }), ev(3), ev(4)]
   hub.publish(events)
   const late = fakeSubscriber(2)
-  hub.subscribe(compileTopicFilter([]), late)
+  hub.subscribe(compileMetricFilter([]), late)
   hub.flush()
   t.equal(late.chunks.length, 1)
   t.equal(late.text(), frames(ev(3), ev(4)))
@@ -140,32 +140,32 @@ t.test('a subscriber whose lastId is inside the pending tick gets only the remai
 t.test('the remainder starts after lastId even when that id was not in the group', async (t) => {
   const { hub } = countingHub(t)
   const holder = fakeSubscriber()
-  hub.subscribe(compileTopicFilter(['cpu.*']), holder)
+  hub.subscribe(compileMetricFilter(['cpu.*']), holder)
   hub.publish([ev(1, 'cpu.a'), ev(2, 'mem.a'), ev(3, 'mem.b'), ev(4, 'cpu.b'), ev(5, 'cpu.c')])
   const late = fakeSubscriber(3)
-  hub.subscribe(compileTopicFilter(['cpu.*']), late)
+  hub.subscribe(compileMetricFilter(['cpu.*']), late)
   hub.flush()
   t.equal(late.text(), frames(ev(4, 'cpu.b'), ev(5, 'cpu.c')))
 })
 
 t.test('a subscriber whose lastId is the first id of the tick gets all but the first frame', async (t) => {
   const { hub } = countingHub(t)
-  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.subscribe(compileMetricFilter([]), fakeSubscriber())
   hub.publish([ev(10), ev(11), ev(12)])
   const late = fakeSubscriber(10)
-  hub.subscribe(compileTopicFilter([]), late)
+  hub.subscribe(compileMetricFilter([]), late)
   hub.flush()
   t.equal(late.text(), frames(ev(11), ev(12)))
 })
 
 t.test('a subscriber whose lastId is at or past the last id of the tick gets nothing', async (t) => {
   const { hub } = countingHub(t)
-  hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  hub.subscribe(compileMetricFilter([]), fakeSubscriber())
   hub.publish([ev(1), ev(2), ev(3)])
   const atLast = fakeSubscriber(3)
   const past = fakeSubscriber(9)
-  hub.subscribe(compileTopicFilter([]), atLast)
-  hub.subscribe(compileTopicFilter([]), past)
+  hub.subscribe(compileMetricFilter([]), atLast)
+  hub.subscribe(compileMetricFilter([]), past)
   hub.flush()
   t.equal(atLast.chunks.length, 0)
   t.equal(past.chunks.length, 0)
@@ -177,7 +177,7 @@ t.test('a subscriber that joins a new group after the publish misses that tick',
   const { hub } = countingHub(t)
   hub.publish([ev(1)])
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.flush()
   t.equal(sub.chunks.length, 0, 'replay from the log, not the hub, covers what was published before joining')
 })
@@ -185,7 +185,7 @@ t.test('a subscriber that joins a new group after the publish misses that tick',
 t.test('later ticks are sent after an earlier one, each as its own chunk', async (t) => {
   const { hub } = countingHub(t)
   const sub = fakeSubscriber()
-  hub.subscribe(compileTopicFilter([]), sub)
+  hub.subscribe(compileMetricFilter([]), sub)
   hub.publish([ev(1)])
   hub.flush()
   hub.flush()
@@ -217,16 +217,16 @@ t.test('past maxFilterGroups distinct filters, only a filter already served or o
   t.equal(DEFAULT_MAX_FILTER_GROUPS, 1000)
   const hub = new Hub({ encode: encodeMetric, maxFilterGroups: 2 })
   t.teardown(() => hub.close())
-  const cpu = compileTopicFilter(['cpu.*'])
-  const mem = compileTopicFilter(['mem.*'])
-  const disk = compileTopicFilter(['disk.*'])
+  const cpu = compileMetricFilter(['cpu.*'])
+  const mem = compileMetricFilter(['mem.*'])
+  const disk = compileMetricFilter(['disk.*'])
   t.ok(hub.admits(cpu))
   const first = hub.subscribe(cpu, fakeSubscriber())
   hub.subscribe(mem, fakeSubscriber())
   t.notOk(hub.admits(disk), 'a third distinct filter waits')
-  t.ok(hub.admits(compileTopicFilter(['cpu.*', 'cpu.*'])), 'a filter already served joins its group')
-  t.ok(hub.admits(compileTopicFilter([])), 'the unfiltered stream is always served')
-  const all = hub.subscribe(compileTopicFilter([]), fakeSubscriber())
+  t.ok(hub.admits(compileMetricFilter(['cpu.*', 'cpu.*'])), 'a filter already served joins its group')
+  t.ok(hub.admits(compileMetricFilter([])), 'the unfiltered stream is always served')
+  const all = hub.subscribe(compileMetricFilter([]), fakeSubscriber())
   first.unsubscribe()
   t.ok(hub.admits(disk), 'a place freed by the last member of a group; the unfiltered group takes none')
   hub.subscribe(disk, fakeSubscriber())

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import t, { type Test } from 'tap'
 import type { EventId, MetricPoint, StoredEvent } from '../../../server/core/event.js'
-import { compileTopicFilter, type TopicFilter } from '../../../server/core/topic-filter.js'
+import { compileMetricFilter, type MetricFilter } from '../../../server/core/metric-filter.js'
 import { Hub } from '../../../server/hub/hub.js'
 import type { EventLog } from '../../../server/log/event-log.js'
 import { BatchListeners } from '../../../server/log/batch-listeners.js'
@@ -10,7 +10,7 @@ import { DEFAULT_REPLAY_CHUNK, replayThenFollow, type FollowOptions, type Replay
 import { SseConnection, type CloseReason } from '../../../server/sse/sse-connection.js'
 import { encodeMetric } from '../../../server/sse/sse-frame.js'
 
-const ALL = compileTopicFilter([])
+const ALL = compileMetricFilter([])
 
 /**
  * The smallest log replay needs: ids given out here from 1, the newest
@@ -119,7 +119,7 @@ function spySource (log: ReplaySource, afterRead: (call: number) => Promise<void
   }
 }
 
-function follow (r: Rig, options: Partial<FollowOptions> & { filter?: TopicFilter } = {}): ReturnType<typeof replayThenFollow> {
+function follow (r: Rig, options: Partial<FollowOptions> & { filter?: MetricFilter } = {}): ReturnType<typeof replayThenFollow> {
   return replayThenFollow(r.connection, { source: r.log, live: r.hub, filter: ALL, ...options })
 }
 
@@ -208,7 +208,7 @@ t.test('the filter applies to replayed events and to live ones', async (t) => {
     { metric: 'cpu.b', value: 5, ts: 5 }
   ])
   r.hub.flush()
-  const filter = compileTopicFilter(['cpu.*'])
+  const filter = compileMetricFilter(['cpu.*'])
   const subscription = await follow(r, { afterId: 0, filter, chunkSize: 2 })
   t.ok(subscription)
   t.equal(r.connection.lastId, 5, 'the cursor passes events the filter left out')
@@ -228,7 +228,7 @@ t.test('a chunk with no matching event writes nothing', async (t) => {
     writes.push(chunk.toString())
     send(chunk)
   }
-  t.ok(await follow(r, { afterId: 0, filter: compileTopicFilter(['cpu.*']), chunkSize: 2 }))
+  t.ok(await follow(r, { afterId: 0, filter: compileMetricFilter(['cpu.*']), chunkSize: 2 }))
   t.same(writes, [])
   t.equal(r.connection.lastId, 4)
 })

@@ -192,21 +192,21 @@ t.test('onClose is told which connection closed', async (t) => {
   t.same(closed, [connection])
 })
 
-t.test('a followed subscription ends when the connection closes, once', async (t) => {
+t.test('a kept subscription ends when the connection closes, once', async (t) => {
   const { connection } = harness(t, 100)
   let unsubscribed = 0
-  connection.follow({ unsubscribe: () => { unsubscribed++ } })
+  connection.keepSubscription({ unsubscribe: () => { unsubscribed++ } })
   t.equal(unsubscribed, 0, 'still subscribed while open')
   connection.close('client')
   connection.close('error')
   t.equal(unsubscribed, 1)
 })
 
-t.test('a subscription followed after the close ends at once', async (t) => {
+t.test('a subscription kept after the close ends at once', async (t) => {
   const { connection } = harness(t, 100)
   connection.close('client')
   let unsubscribed = 0
-  connection.follow({ unsubscribe: () => { unsubscribed++ } })
+  connection.keepSubscription({ unsubscribe: () => { unsubscribed++ } })
   t.equal(unsubscribed, 1)
 })
 

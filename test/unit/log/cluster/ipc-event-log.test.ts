@@ -59,17 +59,17 @@ t.test('a worker appends, reads and is delivered batches through the primary', a
   await b.sync()
   t.equal(b.latestId(), 4)
 
-  await t.rejects(a.append([point('third', 1)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the primary\'s errors keep their code')
+  await t.rejects(a.append([point('third', 1)]), { code: 'PB_ERR_METRIC_LIMIT', statusCode: 409 }, 'the primary\'s errors keep their status and code')
   t.same(b.state(), { kind: 'primary', state: 'up' })
 
   one.disconnect()
   t.same(a.state(), { kind: 'primary', state: 'down' })
-  await t.rejects(a.append([point('cpu', 3)]), { code: 'PB_STORE_UNAVAILABLE' }, 'a worker cut off from the primary refuses at once')
+  await t.rejects(a.append([point('cpu', 3)]), { code: 'PB_ERR_STORE_UNAVAILABLE' }, 'a worker cut off from the primary refuses at once')
   const after = await b.append([point('cpu', 4)])
   t.same(ids(after), [5], 'the other worker goes on')
   t.notOk(one.sent.some((m) => m.pb === 'events' && m.events[0]?.id === 5), 'nothing is sent to a worker that has gone')
   await b.close()
-  await t.rejects(b.readAfter(0, 1), { code: 'PB_STORE_UNAVAILABLE' }, 'a closed log refuses')
+  await t.rejects(b.readAfter(0, 1), { code: 'PB_ERR_STORE_UNAVAILABLE' }, 'a closed log refuses')
 })
 
 t.test('calls waiting when the channel closes are refused', async (t) => {
@@ -79,7 +79,7 @@ t.test('calls waiting when the channel closes are refused', async (t) => {
   const log = await IpcEventLog.connect(pair.worker)
   const pending = log.readAfter(0, 10)
   pair.disconnect()
-  await t.rejects(pending, { code: 'PB_STORE_UNAVAILABLE' })
+  await t.rejects(pending, { code: 'PB_ERR_STORE_UNAVAILABLE' })
 })
 
 t.test('a batch that reaches a worker before its initial state is counted once', async (t) => {

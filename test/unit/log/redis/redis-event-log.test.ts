@@ -52,7 +52,7 @@ t.test('RedisEventLog', async (t) => {
   t.test('refuses metrics past maxMetrics without using an id', async (t) => {
     const log = await openLog(t, redis, { maxMetrics: 2 })
     await log.append([point('a', 1), point('b', 1)])
-    await t.rejects(log.append([point('a', 2), point('c', 1)]), { code: 'PB_STORE_METRIC_LIMIT' })
+    await t.rejects(log.append([point('a', 2), point('c', 1)]), { code: 'PB_ERR_METRIC_LIMIT' })
     t.same(ids(await log.append([point('a', 3), point('a', 4)])), [3, 4], 'known metrics still go in, with the next ids')
   })
 
@@ -101,7 +101,7 @@ t.test('RedisEventLog', async (t) => {
   t.test('cannot open: one line naming Redis, password hidden', async (t) => {
     const dead = `redis://user:hunter2@127.0.0.1:${redis.port + 1}`
     const err = await RedisEventLog.open({ url: dead }).then(() => undefined, (e: unknown) => e as Error)
-    t.match(err, { name: 'StoreOpenError', code: 'PB_STORE_OPEN' })
+    t.match(err, { name: 'StoreOpenError', code: 'PB_ERR_STORE_UNAVAILABLE' })
     t.match(err?.message, /redis:\/\/user:\*\*\*@127\.0\.0\.1/)
     t.notMatch(err?.message, /hunter2/)
   })
@@ -112,7 +112,7 @@ t.test('RedisEventLog', async (t) => {
     await client.hset('foreign:id', 'not', 'a counter')
     const opened = RedisEventLog.open({ url: redis.url, keyPrefix: 'foreign:' })
     opened.then(async (log) => await log.close(), () => {}).catch(() => {}) // closed if it wrongly opened
-    await t.rejects(opened, { code: 'PB_STORE_OPEN' }, 'a prefix whose counter key is a hash')
+    await t.rejects(opened, { code: 'PB_ERR_STORE_UNAVAILABLE' }, 'a prefix whose counter key is a hash')
   })
 
   t.test('after FLUSHALL: one data-loss report, appends held back for the recovery window, then ids go on above the old ones', async (t) => {
@@ -129,7 +129,7 @@ t.test('RedisEventLog', async (t) => {
     await waitFor(() => losses.length > 0, 5000, 'the periodic check to see the loss')
     t.same(losses, [4], 'reported once, with the id the stream continues from')
     t.match(log.state(), { kind: 'redis', state: 'down', dataLoss: { continuesFromId: 4, detectedAt: String } }, 'down while appends wait')
-    await t.rejects(log.append([point('new', 1)]), { code: 'PB_STORE_UNAVAILABLE' }, 'appends wait for every instance to raise the counter')
+    await t.rejects(log.append([point('new', 1)]), { code: 'PB_ERR_STORE_UNAVAILABLE' }, 'appends wait for every instance to raise the counter')
     t.same(log.catalog(), [], 'the catalog is what Redis still has')
     t.equal(log.oldestId(), 4, 'nothing before the loss can be replayed')
     let stored: StoredEvent[] = []
@@ -155,7 +155,7 @@ t.test('RedisEventLog', async (t) => {
     await client.set(`t${prefixes}:id`, 3)
     await client.xtrim(`t${prefixes}:stream`, 'MAXLEN', 3)
     await client.xdel(`t${prefixes}:stream`, ...range(4, 10).map((id) => `${id}-0`))
-    await t.rejects(log.append([point('m', 10)]), { code: 'PB_STORE_UNAVAILABLE' })
+    await t.rejects(log.append([point('m', 10)]), { code: 'PB_ERR_STORE_UNAVAILABLE' })
     await waitFor(() => losses.length > 0, 5000, 'the check the refused append started')
     t.same(losses, [11])
     let stored: StoredEvent[] = []
@@ -176,7 +176,7 @@ t.test('RedisEventLog', async (t) => {
     t.teardown(async () => await other.close())
     await log.append([point('stale', 1, 96_000), point('live', 1, 99_000)])
     await waitFor(() => other.catalog().length === 2, 5000, 'the other instance to be delivered them')
-    await t.rejects(log.append([point('third', 1, 100_000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'two metrics: the limit')
+    await t.rejects(log.append([point('third', 1, 100_000)]), { code: 'PB_ERR_METRIC_LIMIT' }, 'two metrics: the limit')
     now = 102_000
     await waitFor(() => log.catalog().length === 1 && other.catalog().length === 1, 5000, 'a retention pass on each instance')
     t.same(log.catalog().map((m) => m.metric), ['live'])
@@ -186,14 +186,14 @@ t.test('RedisEventLog', async (t) => {
   })
 
   // Last: it stops the server.
-  t.test('while Redis is down every call refuses with PB_STORE_UNAVAILABLE, and close still ends the loop', async (t) => {
+  t.test('while Redis is down every call refuses with PB_ERR_STORE_UNAVAILABLE, and close still ends the loop', async (t) => {
     const errors: unknown[] = []
     const log = await openLog(t, redis, { onError: (err) => errors.push(err) })
     t.same(log.state(), { kind: 'redis', state: 'up' })
     await redis.kill()
     await waitFor(() => log.state().state === 'down', 5000, 'the store down')
     const calls: Array<Promise<unknown>> = [log.append([point('m', 1)]), log.readAfter(0, 1), log.history('x', { fromMs: 0, toMs: 1, limit: 1 }), log.sync()]
-    for (const call of calls) await t.rejects(call, { code: 'PB_STORE_UNAVAILABLE' })
+    for (const call of calls) await t.rejects(call, { code: 'PB_ERR_STORE_UNAVAILABLE' })
     await waitFor(() => errors.length > 0, 5000, 'a reported error')
   })
 })

@@ -122,7 +122,7 @@ t.test('a reader that dies fails its pending request and is replaced', async (t)
       events = await readPool.run({ op: 'readAfter', afterId: 0, limit: 10 })
     } catch (err) {
       if (Date.now() > deadline) throw err
-      t.match(err, { code: /^(SQLITE_CANTOPEN|PB_STORE_READ)$/ }, 'until then, reads fail fast with a reason')
+      t.match(err, { code: /^(SQLITE_CANTOPEN|PB_ERR_STORE_UNAVAILABLE)$/ }, 'until then, reads fail fast with a reason')
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
-import { StoreOpenError, StoreWriteError } from '../../../../server/log/store-errors.js'
+import { StoreOpenError, StoreWriteError } from '../../../../server/log/errors.js'
 import { fill, ids, open, point, QUIET } from '../../../helpers/sqlite-log.js'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -18,7 +18,7 @@ t.test('a directory that cannot be created gives StoreOpenError naming the path'
   const err = t.throws(() => SqliteEventLog.open({ ...QUIET, dataDir })) as StoreOpenError
   t.type(err, StoreOpenError)
   t.type(err, Error)
-  t.equal(err.code, 'PB_STORE_OPEN')
+  t.equal(err.code, 'PB_ERR_STORE_UNAVAILABLE')
   t.equal(err.name, 'StoreOpenError')
   t.equal(err.path, join(dataDir, 'pulseboard.db'))
   t.match(err.message, dataDir)
@@ -31,7 +31,7 @@ t.test('a file that is not a database gives StoreOpenError', async (t) => {
   writeFileSync(join(dir, 'pulseboard.db'), randomBytes(16_384))
   const err = t.throws(() => SqliteEventLog.open({ ...QUIET, dataDir: dir })) as StoreOpenError
   t.type(err, StoreOpenError)
-  t.equal(err.code, 'PB_STORE_OPEN')
+  t.equal(err.code, 'PB_ERR_STORE_UNAVAILABLE')
   t.match(err.message, join(dir, 'pulseboard.db'))
   t.match(err.message, /not a database/)
   t.notMatch(err.message, /\n/)
@@ -51,7 +51,7 @@ t.test('a disk-full commit rejects every caller of the group, stores nothing, an
     t.equal(result.status, 'rejected')
     const err: unknown = result.status === 'rejected' ? result.reason : undefined
     t.type(err, StoreWriteError)
-    t.match(err, { code: 'PB_STORE_WRITE', sqliteCode: 'SQLITE_FULL', name: 'StoreWriteError' })
+    t.match(err, { code: 'PB_ERR_STORE_UNAVAILABLE', sqliteCode: 'SQLITE_FULL', name: 'StoreWriteError' })
     t.match((err as Error).message, join(dir, 'pulseboard.db'))
   }
   t.equal(log.latestId(), 3)
@@ -82,7 +82,7 @@ t.test('close commits what is queued, is idempotent, and later appends reject', 
   await log.close()
   t.same(ids(await queued), [1])
   await log.close()
-  await t.rejects(log.append([point('m', 2)]), { code: 'PB_STORE_WRITE', sqliteCode: undefined, message: /closed/ })
+  await t.rejects(log.append([point('m', 2)]), { code: 'PB_ERR_STORE_UNAVAILABLE', sqliteCode: undefined, message: /closed/ })
   const reopened = open(t, { dataDir: dir })
   t.equal(reopened.latestId(), 1)
 })

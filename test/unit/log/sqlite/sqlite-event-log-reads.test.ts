@@ -7,7 +7,7 @@ import {
   DEFAULT_MAX_QUEUED_READS, DEFAULT_PRUNE_INTERVAL_MS, DEFAULT_WINDOW_SIZE, SqliteEventLog
 } from '../../../../server/log/sqlite/sqlite-event-log.js'
 import { SqliteWriter } from '../../../../server/log/sqlite/sqlite-writer.js'
-import { ReadQueueFullError, StoreWriteError } from '../../../../server/log/store-errors.js'
+import { ReadQueueFullError, StoreWriteError } from '../../../../server/log/errors.js'
 import { ids, open, QUIET, range, text } from '../../../helpers/sqlite-log.js'
 import { waitFor } from '../../../helpers/wait-for.js'
 
@@ -118,7 +118,7 @@ t.test('history past maxQueuedReads reads waiting is refused with ReadQueueFullE
   const query = { fromMs: 0, toMs: 1e15, bucketMs: 10 }
   // Each call queues its read before it returns, so the third finds two waiting.
   const waiting = [log.buckets('m', query), log.history('m', { ...query, limit: 10 })]
-  await t.rejects(log.buckets('m', query), { name: 'ReadQueueFullError', code: 'PB_STORE_BUSY', message: '2 history reads are already waiting' })
+  await t.rejects(log.buckets('m', query), { name: 'ReadQueueFullError', code: 'PB_ERR_OVERLOADED', message: '2 history reads are already waiting' })
   await t.rejects(log.history('m', { ...query, limit: 10 }), ReadQueueFullError)
   const replay = log.readAfter(0, 10)
   await Promise.all(waiting)

@@ -50,7 +50,7 @@ t.test('a metric whose points are all gone leaves the catalog and frees its plac
   let nowMs = 1000
   const log = open(t, { dataDir: dir, maxMetrics: 3, retentionMs: 100, now: () => nowMs })
   await log.append([point('junk.1', 1, 1000), point('junk.2', 2, 1000), point('kept', 3, 1000), point('kept', 4, 1090)])
-  await t.rejects(log.append([point('fresh', 5, 1100)]), { code: 'PB_STORE_METRIC_LIMIT' })
+  await t.rejects(log.append([point('fresh', 5, 1100)]), { code: 'PB_ERR_METRIC_LIMIT' })
   nowMs = 1150 // cutoff 1050
   t.equal(log.prune(), 3)
   t.same(log.catalog().map((m) => m.metric), ['kept'], 'a metric with a point left stays')
@@ -77,7 +77,7 @@ t.test('prune keeps in the catalog a metric that queued appends name, and tells 
   t.same(ids(await queued), [3])
   t.same(log.catalog().map((m) => [m.metric, m.count]), [['m', 2]])
   t.same(ids(await log.append([point('other', 3, 2000)])), [4], 'the place of the removed one is free')
-  await t.rejects(log.append([point('third', 4, 2000)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'the cap still counts the kept one')
+  await t.rejects(log.append([point('third', 4, 2000)]), { code: 'PB_ERR_METRIC_LIMIT' }, 'the cap still counts the kept one')
   t.equal(log.prune(), 0)
   t.same(forgotten, [['gone']], 'a pass that removes none says nothing')
 })

@@ -5,7 +5,7 @@ import type { HistoryBucket, MetricPoint, StoredEvent } from '../../../../server
 import { DEFAULT_MAX_METRICS, DEFAULT_RETENTION_MS } from '../../../../server/log/event-log.js'
 import { SqliteEventLog } from '../../../../server/log/sqlite/sqlite-event-log.js'
 import { DEFAULT_FILE_NAME, DEFAULT_MAX_POINTS, DEFAULT_PRUNE_BATCH_SIZE, DEFAULT_PRUNE_BUDGET_MS } from '../../../../server/log/sqlite/sqlite-writer.js'
-import { MetricLimitError } from '../../../../server/log/store-errors.js'
+import { MetricLimitError } from '../../../../server/log/errors.js'
 import { fill, ids, open, parse, point, QUIET, text } from '../../../helpers/sqlite-log.js'
 
 t.test('the defaults are pulseboard.db, 7 days, 50,000,000 points, batches of 5,000 and 5 ms', async (t) => {
@@ -233,7 +233,7 @@ t.test('maxMetrics is exact for appends made in the same tick', async (t) => {
   const log = open(t, { maxMetrics: 2 })
   const results = await Promise.allSettled([log.append([point('a', 1)]), log.append([point('b', 2)]), log.append([point('c', 3)]), log.append([point('a', 4)])])
   t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
-  t.match(results[2], { reason: { code: 'PB_STORE_METRIC_LIMIT' } })
+  t.match(results[2], { reason: { code: 'PB_ERR_METRIC_LIMIT' } })
   t.same(log.catalog().map((m) => m.metric), ['a', 'b'])
   t.same(ids(await log.append([point('b', 5), point('a', 6)])), [4, 5])
 })
@@ -241,7 +241,7 @@ t.test('maxMetrics is exact for appends made in the same tick', async (t) => {
 t.test('a refused commit frees the names it had reserved under maxMetrics', async (t) => {
   const log = open(t, { maxMetrics: 1 })
   log.writer.pragma('query_only = ON')
-  await t.rejects(log.append([point('a', 1)]), { code: 'PB_STORE_WRITE' })
+  await t.rejects(log.append([point('a', 1)]), { code: 'PB_ERR_STORE_UNAVAILABLE' })
   log.writer.pragma('query_only = OFF')
   t.same(ids(await log.append([point('b', 2)])), [1])
 })
@@ -256,8 +256,8 @@ t.test('maxMetrics refuses an append that would add a metric past the cap, and s
   const err = await log.append([point('d', 4)]).then(() => undefined, (e: unknown) => e)
   t.type(err, MetricLimitError)
   t.type(err, Error)
-  t.match(err, { code: 'PB_STORE_METRIC_LIMIT', name: 'MetricLimitError', message: /3 distinct metrics/ })
-  await t.rejects(log.append([point('a', 5), point('e', 6)]), { code: 'PB_STORE_METRIC_LIMIT' }, 'a mix of known and new names is refused whole')
+  t.match(err, { code: 'PB_ERR_METRIC_LIMIT', name: 'MetricLimitError', message: /3 distinct metrics/ })
+  await t.rejects(log.append([point('a', 5), point('e', 6)]), { code: 'PB_ERR_METRIC_LIMIT' }, 'a mix of known and new names is refused whole')
   t.equal(log.latestId(), 3)
   t.equal(log.writer.commits, commits)
   t.same(log.catalog(), catalog)
@@ -297,7 +297,7 @@ t.test('a refused commit emits nothing; state is up and sync has nothing to catc
   const emitted: number[] = []
   log.onAppended((events) => emitted.push(...ids(events)))
   log.writer.pragma('query_only = ON')
-  await t.rejects(log.append([point('a', 1)]), { code: 'PB_STORE_WRITE' })
+  await t.rejects(log.append([point('a', 1)]), { code: 'PB_ERR_STORE_UNAVAILABLE' })
   log.writer.pragma('query_only = OFF')
   t.same(emitted, [])
   await log.sync()

@@ -1,7 +1,9 @@
 import createError from '@fastify/error'
 
 /**
- * Every error a client can see. Throw these and test `err.code` and
+ * Every error the HTTP layer raises for a client to see; the store's are in
+ * log/errors.ts. Each carries its status and public `PB_ERR_*` code, which
+ * http/error-handler.ts answers with. Throw these and test `err.code` and
  * `statusCode`, never the message text.
  */
 
@@ -16,8 +18,6 @@ export const BatchTooLargeError = createError('PB_ERR_BATCH_TOO_LARGE', 'Batch t
 export const RateLimitedError = createError('PB_ERR_RATE_LIMITED', 'Too many requests: %s', 429)
 export const TooManyAuthFailuresError = createError('PB_ERR_TOO_MANY_AUTH_FAILURES', 'Too many failed authentications: %s', 429)
 export const UnsupportedMediaTypeError = createError('PB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type: %s', 415)
-export const MetricLimitError = createError('PB_ERR_METRIC_LIMIT', 'Metric limit reached: %s', 409)
 export const OverloadedError = createError('PB_ERR_OVERLOADED', 'Overloaded: %s', 503)
 export const TooManyGlobsError = createError('PB_ERR_TOO_MANY_GLOBS', 'Too many globs: %s', 400)
 export const TooManyFiltersError = createError('PB_ERR_TOO_MANY_FILTERS', 'Too many filters: %s', 503)
-export const BackendUnavailableError = createError('PB_ERR_BACKEND_UNAVAILABLE', 'Storage unavailable: %s', 503)

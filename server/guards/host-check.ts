@@ -1,8 +1,8 @@
 import { isIP } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { HostNotAllowedError } from '../errors.js'
-import { canonicalHost } from '../host-names.js'
+import { HostNotAllowedError } from '../http/errors.js'
+import { canonicalHost } from '../http/host-names.js'
 
 /** Names of this machine that no web page can take over: its loopback names. */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1']

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { canonicalHost } from '../../server/host-names.js'
+import { canonicalHost } from '../../../server/http/host-names.js'
 
 t.test('canonicalHost reads a Host header or a configured name as a URL would', async (t) => {
   const cases = [

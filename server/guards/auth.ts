@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { UnauthorizedError } from '../errors.js'
+import { UnauthorizedError } from '../http/errors.js'
 import type { AuthFailures } from './auth-failures.js'
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i

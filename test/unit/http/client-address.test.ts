@@ -1,5 +1,5 @@
 import t from 'tap'
-import { describeSlotKey, streamSlotKey, trustProxyOption } from '../../server/client-address.js'
+import { describeSlotKey, streamSlotKey, trustProxyOption } from '../../../server/http/client-address.js'
 
 t.test('TRUST_PROXY becomes Fastify\'s trustProxy: off, the list, or a function for a hop count', async (t) => {
   t.equal(trustProxyOption(undefined), false)

@@ -1,6 +1,8 @@
 /**
- * The store's expected failures. Each carries a `code` that app.ts maps onto
- * an HTTP error; start-up prints the message of a StoreOpenError as one line.
+ * The store's expected failures. Each carries the HTTP status and public
+ * `PB_ERR_*` code a client is answered with (http/error-handler.ts answers
+ * every error by those two fields); they stay plain classes so log/ needs no
+ * Fastify. Start-up prints the message of a StoreOpenError as one line.
  */
 
 /** One line, whatever the cause: SQLite and fs messages are short, but be sure. */
@@ -11,7 +13,8 @@ function describe (cause: unknown): string {
 
 /** The database could not be opened: a directory that cannot be created or written, or a file that is not a database. */
 export class StoreOpenError extends Error {
-  readonly code = 'PB_STORE_OPEN'
+  readonly statusCode = 503
+  readonly code = 'PB_ERR_STORE_UNAVAILABLE'
   /** The database file. */
   readonly path: string
 
@@ -24,7 +27,8 @@ export class StoreOpenError extends Error {
 
 /** A group of appends could not be committed (disk full, read-only, I/O error, log closed); none of it was stored. */
 export class StoreWriteError extends Error {
-  readonly code = 'PB_STORE_WRITE'
+  readonly statusCode = 503
+  readonly code = 'PB_ERR_STORE_UNAVAILABLE'
   /** The database file. */
   readonly path: string
   /** SQLite's code for the failure, e.g. `SQLITE_FULL`; undefined when the log was closed. */
@@ -39,9 +43,22 @@ export class StoreWriteError extends Error {
   }
 }
 
+/** The store (Redis, the cluster primary, the reader threads) did not answer; nothing of the request is acknowledged. */
+export class StoreUnavailableError extends Error {
+  readonly statusCode = 503
+  readonly code = 'PB_ERR_STORE_UNAVAILABLE'
+
+  /** @param store what did not answer, as a reader of the message knows it: "Redis", "the cluster primary" */
+  constructor (store: string, cause: unknown) {
+    super(`${store} is unavailable: ${describe(cause)}`, { cause })
+    this.name = 'StoreUnavailableError'
+  }
+}
+
 /** An append would take the catalog past `maxMetrics`; nothing of it was stored. */
 export class MetricLimitError extends Error {
-  readonly code = 'PB_STORE_METRIC_LIMIT'
+  readonly statusCode = 409
+  readonly code = 'PB_ERR_METRIC_LIMIT'
 
   constructor (maxMetrics: number) {
     super(`the server already tracks its limit of ${maxMetrics} distinct metrics`)
@@ -51,7 +68,8 @@ export class MetricLimitError extends Error {
 
 /** A history read found `maxQueuedReads` reads already waiting for a reader thread; the client may retry. */
 export class ReadQueueFullError extends Error {
-  readonly code = 'PB_STORE_BUSY'
+  readonly statusCode = 503
+  readonly code = 'PB_ERR_OVERLOADED'
 
   constructor (maxQueuedReads: number) {
     super(`${maxQueuedReads} history reads are already waiting`)
@@ -59,19 +77,10 @@ export class ReadQueueFullError extends Error {
   }
 }
 
-/** The shared broker (Redis, or the cluster primary) did not answer; nothing of the request is acknowledged. */
-export class BrokerUnavailableError extends Error {
-  readonly code = 'PB_STORE_UNAVAILABLE'
-
-  constructor (broker: string, cause: unknown) {
-    super(`${broker} is unavailable: ${describe(cause)}`, { cause })
-    this.name = 'BrokerUnavailableError'
-  }
-}
-
 /** Redis lost points it had acknowledged; ids go on from `continuesFromId`, above every id delivered before. */
 export class RedisDataLossError extends Error {
-  readonly code = 'PB_STORE_DATA_LOST'
+  readonly statusCode = 503
+  readonly code = 'PB_ERR_STORE_UNAVAILABLE'
   /** First id the stream can continue with; resuming from below `continuesFromId - 1` earns `event: reset`. */
   readonly continuesFromId: number
 
@@ -82,13 +91,15 @@ export class RedisDataLossError extends Error {
   }
 }
 
-/** A store error raised in another process (the cluster primary), with its code kept so it maps to the same answer. */
+/** A store error raised in another process (the cluster primary), with its status and code kept so it gets the same answer. */
 export class RemoteStoreError extends Error {
+  readonly statusCode: number | undefined
   readonly code: string | undefined
 
-  constructor (code: string | undefined, message: string) {
+  constructor (statusCode: number | undefined, code: string | undefined, message: string) {
     super(message)
     this.name = 'RemoteStoreError'
+    this.statusCode = statusCode
     this.code = code
   }
 }

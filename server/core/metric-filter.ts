@@ -2,7 +2,7 @@
 export const DEFAULT_MAX_FILTER_GLOBS = 400
 
 /** A predicate over metric names, compiled from a list of globs. */
-export interface TopicFilter {
+export interface MetricFilter {
   /** Canonical form of the globs (sorted, deduplicated); equal filters have equal keys. */
   readonly key: string
   /** Distinct globs the filter tests; 0 for one that matches everything, which tests none. */
@@ -10,7 +10,7 @@ export interface TopicFilter {
   readonly matches: (metric: string) => boolean
 }
 
-const MATCH_ALL: TopicFilter = { key: '*', globCount: 0, matches: () => true }
+const MATCH_ALL: MetricFilter = { key: '*', globCount: 0, matches: () => true }
 
 /** A glob with stars, split at them: the name starts with `head`, ends with `tail`, and holds `middle` in order between. */
 interface StarGlob {
@@ -68,7 +68,7 @@ function matchStarGlob (glob: StarGlob, text: string, textMask: number): boolean
  * Compiles comma-separated globs such as `btc.*,cpu.load` into one predicate.
  * `*` matches any run of characters, dots included. An empty list matches everything.
  */
-export function compileTopicFilter (globs: readonly string[]): TopicFilter {
+export function compileMetricFilter (globs: readonly string[]): MetricFilter {
   const unique = [...new Set(globs.map((g) => g.trim().replace(/\*+/g, '*')).filter((g) => g.length > 0))].sort()
   if (unique.length === 0 || unique.includes('*')) return MATCH_ALL
   const exact = new Set(unique.filter((glob) => !glob.includes('*')))
@@ -86,6 +86,6 @@ export function compileTopicFilter (globs: readonly string[]): TopicFilter {
 }
 
 /** Splits a `?metrics=` query value into globs. */
-export function parseTopicList (value: string | undefined): string[] {
+export function parseMetricList (value: string | undefined): string[] {
   return value === undefined ? [] : value.split(',')
 }

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os'
 import t from 'tap'
-import { hostMatcher } from '../../../server/plugins/host-check.js'
+import { hostMatcher } from '../../../server/guards/host-check.js'
 
 t.test('loopback names always name this server; other names and a missing Host do not', async (t) => {
   const matches = hostMatcher({ bindHost: '127.0.0.1' })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { AuthFailures } from '../../../server/plugins/auth-failures.js'
+import { AuthFailures } from '../../../server/guards/auth-failures.js'
 
 /** A counter on a clock the test moves by hand. */
 function counter (limitPerMinute: number, maxAddresses?: number): { failures: AuthFailures, advance: (ms: number) => void } {

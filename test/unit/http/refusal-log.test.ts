@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { OTHER_ADDRESSES, RefusalLog, refusalKind, type RefusalLine } from '../../server/refusal-log.js'
-import { waitFor } from '../helpers/wait-for.js'
+import { OTHER_ADDRESSES, RefusalLog, refusalKind, type RefusalLine } from '../../../server/http/refusal-log.js'
+import { waitFor } from '../../helpers/wait-for.js'
 
 /** A log writing into an array, with a long interval unless given, closed when the test ends. */
 function capture (t: Test, options: { intervalMs?: number, maxKeys?: number } = {}): { log: RefusalLog, lines: RefusalLine[] } {
@@ -14,7 +14,7 @@ t.test('sorts answers into refusal kinds; other 5xx are faults, not refusals', a
   t.equal(refusalKind(503, 'PB_ERR_OVERLOADED'), 'overloaded')
   t.equal(refusalKind(429, 'PB_ERR_RATE_LIMITED'), 'rate_limited')
   t.equal(refusalKind(413, 'PB_ERR_BODY_TOO_LARGE'), 'client_error')
-  t.equal(refusalKind(503, 'PB_ERR_BACKEND_UNAVAILABLE'), undefined)
+  t.equal(refusalKind(503, 'PB_ERR_STORE_UNAVAILABLE'), undefined)
   t.equal(refusalKind(500, 'PB_ERR_INTERNAL'), undefined)
 })
 

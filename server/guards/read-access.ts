@@ -1,5 +1,5 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
-import { UnauthorizedError } from '../errors.js'
+import { UnauthorizedError } from '../http/errors.js'
 import type { AuthFailures } from './auth-failures.js'
 import { bearerToken, tokenMatcher } from './auth.js'
 import type { SessionCookies } from './session-cookies.js'

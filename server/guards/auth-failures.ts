@@ -1,6 +1,6 @@
 import { normalizeIP } from '@fastify/rate-limit'
 import type { onRequestAsyncHookHandler } from 'fastify'
-import { TooManyAuthFailuresError } from '../errors.js'
+import { TooManyAuthFailuresError } from '../http/errors.js'
 
 /** Addresses tracked at once; past it the oldest is forgotten, so memory stays bounded whatever the number of clients. */
 export const DEFAULT_MAX_TRACKED_ADDRESSES = 10_000

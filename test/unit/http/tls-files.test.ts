@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError } from '../../server/config.js'
-import { readTlsFiles } from '../../server/tls-files.js'
-import { tempDir } from '../helpers/app.js'
-import { selfSignedCertificate } from '../helpers/tls.js'
+import { ConfigError } from '../../../server/config.js'
+import { readTlsFiles } from '../../../server/http/tls-files.js'
+import { tempDir } from '../../helpers/app.js'
+import { selfSignedCertificate } from '../../helpers/tls.js'
 
 /** The ConfigError readTlsFiles throws for these paths; throws (failing the test) when it does not. */
 function tlsError (tlsCert: string, tlsKey: string): ConfigError {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, SessionCookies } from '../../../server/plugins/session-cookies.js'
+import { DEFAULT_SESSION_TTL_MS, SESSION_COOKIE, SessionCookies } from '../../../server/guards/session-cookies.js'
 
 const HOUR_MS = 3_600_000
 
