@@ -1,7 +1,7 @@
 import type { MetricBuckets, StoredEvent } from '../../server/core/event.js'
 import type { Card } from './cards/card.js'
 import { byName } from './layout.js'
-import { compileGlobs } from './topics.js'
+import { compileGlobs } from './metrics-param.js'
 
 /** Counts reported to the header after every change. */
 export interface BoardStats {

@@ -11,6 +11,7 @@ import { EventStream } from './event-stream.js'
 import { backfill } from './history.js'
 import { compareMetrics, moveMetric, toggleIn, WINDOWS, withEntry, type Layout } from './layout.js'
 import { LayoutStore } from './layout-store.js'
+import { parseMetricsParam } from './metrics-param.js'
 import { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
@@ -18,7 +19,6 @@ import { signInIfSignedOut } from './session.js'
 import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
 import { applyTheme, currentTheme, onSystemThemeChange, toggleTheme } from './theme.js'
-import { compileGlobs, parseTopics } from './topics.js'
 
 /**
  * Boot: read the layout (URL, else localStorage) and the `?metrics=` globs, open the one
@@ -51,7 +51,8 @@ function boot (): void {
   const status = new StatusBar()
   const stats = new StreamStats()
   const paused = new PauseBuffer<StoredEvent>()
-  const accepts = compileGlobs(parseTopics(location.search))
+  const metrics = parseMetricsParam(location.search)
+  const accepts = metrics.matches
   let theme = readTheme(document.documentElement)
   let showHidden = false
   /** The guessed kind of each metric seen, from its name and tags. */
@@ -210,7 +211,7 @@ function boot (): void {
 
   const stream = new EventStream({
     url: '/api/stream',
-    metrics: parseTopics(location.search),
+    metrics: metrics.globs,
     createSource: (url) => new EventSource(url),
     onMetric: (event) => {
       stats.record(event.ts, Date.now())
