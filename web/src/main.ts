@@ -98,7 +98,6 @@ function boot (): void {
       observer.observe(card.element)
       return card
     },
-    place: () => { arrange() },
     onChange: (boardStats) => {
       page.setStats(boardStats)
       arrange()
