@@ -16,7 +16,6 @@ import { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
 import { signInIfSignedOut } from './session.js'
-import { StatusBar } from './status-bar.js'
 import { StreamStats } from './stream-stats.js'
 import { applyTheme, currentTheme, onSystemThemeChange, toggleTheme } from './theme.js'
 
@@ -48,7 +47,6 @@ function boot (): void {
   let layout = store.read()
   const page = new Page(location.origin, layout.windowMs)
   const view = new BoardView(page.board)
-  const status = new StatusBar()
   const stats = new StreamStats()
   const paused = new PauseBuffer<StoredEvent>()
   const metrics = parseMetricsParam(location.search)
@@ -199,7 +197,7 @@ function boot (): void {
   const updateControls = (): void => { page.setControls(layout, { showHidden, paused: paused.paused, theme: currentTheme() }) }
   const showStatus = (): void => {
     const now = Date.now()
-    status.show({
+    page.setFigures({
       status: stream.status,
       lastEventId: stream.lastEventId,
       rate: stats.rate(now),

@@ -1,7 +1,7 @@
 import type { BoardStats } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
-import { formatCount, formatDuration } from './format.js'
+import { DEFAULT_LOCALE, formatCount, formatDuration, formatValue } from './format.js'
 import { WINDOWS, type Layout } from './layout.js'
 import type { ThemeName } from './theme.js'
 
@@ -10,15 +10,27 @@ function pressed (button: HTMLButtonElement, on: boolean, text: string): void {
   setText(button, text)
 }
 
-const statusText: Record<StreamStatus, string> = {
+const STATUS_TEXT: Record<StreamStatus, string> = {
   live: 'Live',
   reconnecting: 'Reconnecting…',
   offline: 'Offline'
 }
 
+/** What the status bar shows. */
+export interface StreamFigures {
+  readonly status: StreamStatus
+  readonly lastEventId: number | undefined
+  /** Points per second arriving. */
+  readonly rate: number
+  /** Median latency from a point's `ts` to its arrival, in ms. */
+  readonly latencyMs: number | undefined
+  /** Points held while paused, or undefined when live. */
+  readonly buffered: number | undefined
+}
+
 /**
  * The page shell around the cards (index.html): status badge, metric count, filter box,
- * notice line and empty state. Everything data-derived goes in as text.
+ * notice line, empty state and the status bar at the foot. Everything data-derived goes in as text.
  */
 export class Page {
   /** Where cards go. */
@@ -40,6 +52,10 @@ export class Page {
   #notice: HTMLElement
   #empty: HTMLElement
   #noMatch: HTMLElement
+  #barState = byId('sb-state', HTMLElement)
+  #barRate = byId('sb-rate', HTMLElement)
+  #barLast = byId('sb-last', HTMLElement)
+  #barLatency = byId('sb-latency', HTMLElement)
   #everLive = false
   #loaded = false
   #stats: BoardStats = { total: 0, visible: 0 }
@@ -85,9 +101,19 @@ export class Page {
   setStatus (status: StreamStatus, lastEventId: number | undefined): void {
     if (status === 'live') this.#everLive = true
     this.#status.dataset['state'] = status
-    const text = status === 'reconnecting' && !this.#everLive ? 'Connecting…' : statusText[status]
+    const text = this.#textOf(status)
     setText(this.#statusText, text)
     this.#status.title = lastEventId === undefined ? text : `${text} · last event #${lastEventId}`
+  }
+
+  /** Shows the status bar's line: connection state, points/s, last event id and latency p50. */
+  setFigures (figures: StreamFigures): void {
+    const paused = figures.buffered === undefined ? '' : ` · paused, ${formatValue(figures.buffered)} buffered`
+    setText(this.#barState, `${this.#textOf(figures.status).toLowerCase()}${paused}`)
+    this.#barState.dataset['state'] = figures.buffered === undefined ? figures.status : 'paused'
+    setText(this.#barRate, formatValue(figures.rate))
+    setText(this.#barLast, figures.lastEventId === undefined ? '—' : `#${figures.lastEventId.toLocaleString(DEFAULT_LOCALE)}`)
+    setText(this.#barLatency, figures.latencyMs === undefined ? '—' : `${formatValue(Math.max(0, figures.latencyMs))} ms`)
   }
 
   /** Updates the count and the empty / no-match states after the board changed. */
@@ -108,6 +134,10 @@ export class Page {
   setNotice (text: string): void {
     setText(this.#notice, text)
     this.#notice.hidden = text === ''
+  }
+
+  #textOf (status: StreamStatus): string {
+    return status === 'reconnecting' && !this.#everLive ? 'Connecting…' : STATUS_TEXT[status]
   }
 
   // The empty state waits for the first backfill so it does not flash before cards arrive.
