@@ -60,8 +60,8 @@ export class Page {
   #loaded = false
   #stats: BoardStats = { total: 0, visible: 0 }
 
-  /** Finds the shell's elements, fills in the curl commands for this page's origin and labels the window (ms). */
-  constructor (origin: string, windowMs: number) {
+  /** Finds the shell's elements and fills in the curl commands for this page's origin. */
+  constructor (origin: string) {
     this.board = byId('board', HTMLElement)
     this.filter = byId('filter', HTMLInputElement)
     this.window = byId('window', HTMLSelectElement)
@@ -79,7 +79,6 @@ export class Page {
     setText(byId('curl-publish', HTMLElement),
       `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' ${origin}/api/events`)
     setText(byId('curl-stream', HTMLElement), `curl -N ${origin}/api/stream`)
-    this.setWindow(windowMs)
   }
 
   /** Labels the window, in ms. */

@@ -1,15 +1,8 @@
 import type { Tags } from '../../../server/core/event.js'
+import type { CardAction } from '../card-action.js'
 import { CARD_KINDS, KIND_LABELS, type CardKind } from '../card-kind.js'
 import { el, setText } from '../dom.js'
 import { formatAgo, formatClock } from '../format.js'
-
-/** What a card's controls ask the page to do. */
-export type CardAction =
-  | { readonly type: 'kind', readonly kind: CardKind }
-  | { readonly type: 'interval', readonly intervalMs: number }
-  | { readonly type: 'pin' }
-  | { readonly type: 'move', readonly delta: -1 | 1 }
-  | { readonly type: 'hide' }
 
 /** Options every card kind takes. */
 export interface CardOptions {
