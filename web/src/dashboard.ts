@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../server/core/event.js'
+import type { StoredEvent, Tags } from '../../server/core/event.js'
 import { Board } from './board.js'
 import { BoardView } from './board-view.js'
 import { DEFAULT_CANDLE_MS } from './candles.js'
@@ -7,10 +7,11 @@ import { guessKind, type CardKind } from './card-kind.js'
 import { createCard, type BoardCard } from './cards/create-card.js'
 import { readTheme, type ChartTheme } from './chart-setup.js'
 import { EventStream } from './event-stream.js'
-import { backfill } from './history.js'
+import { HistoryLoader } from './history-loader.js'
 import { compareMetrics, WINDOWS, type Layout } from './layout.js'
 import type { LayoutStore } from './layout-store.js'
 import type { MetricsParam } from './metrics-param.js'
+import { OnScreen } from './on-screen.js'
 import type { Page } from './page.js'
 import { PauseBuffer } from './pause-buffer.js'
 import { RenderLoop } from './render-loop.js'
@@ -18,8 +19,6 @@ import { signInIfSignedOut } from './session.js'
 import { StreamStats } from './stream-stats.js'
 import { currentTheme } from './theme.js'
 
-/** Cards this close to the viewport count as visible, so scrolling shows charts already drawn. */
-const VISIBILITY_MARGIN = '300px 0px'
 /** Least time between two redraws of a card, in ms: four a second look live and leave frames free. */
 const CARD_REDRAW_MS = 250
 /**
@@ -50,7 +49,6 @@ export class Dashboard {
   #page: Page
   #view: BoardView
   #store: LayoutStore
-  #metrics: MetricsParam
   #layout: Layout
   #compare: (a: string, b: string) => number
   #theme: ChartTheme
@@ -60,28 +58,19 @@ export class Dashboard {
   #stats = new StreamStats()
   #paused = new PauseBuffer<StoredEvent>()
   #loop = new RenderLoop<BoardCard>({ requestFrame: (callback) => requestAnimationFrame(callback), minIntervalMs: CARD_REDRAW_MS })
-  #cardOf = new WeakMap<Element, BoardCard>()
-  #observer: IntersectionObserver
+  #onScreen = new OnScreen<BoardCard>((card, visible) => { this.#loop.setVisible(card, visible) })
   #board: Board<BoardCard>
   #stream: EventStream
+  #history: HistoryLoader
   #arrangeQueued = false
-  /** Counts history loads: a newer load makes an older one's results ignored, so a reset during a backfill cannot mix old and new. */
-  #generation = 0
 
   constructor (options: DashboardOptions) {
     this.#page = options.page
     this.#view = new BoardView(options.page.board)
     this.#store = options.store
-    this.#metrics = options.metrics
     this.#layout = options.store.read()
     this.#compare = compareMetrics(this.#layout)
     this.#theme = readTheme(document.documentElement)
-    this.#observer = new IntersectionObserver((entries) => {
-      for (const entry of entries) {
-        const card = this.#cardOf.get(entry.target)
-        if (card !== undefined) this.#loop.setVisible(card, entry.isIntersecting)
-      }
-    }, { rootMargin: VISIBILITY_MARGIN })
     this.#board = new Board<BoardCard>({
       accepts: options.metrics.matches,
       compare: (a, b) => this.#compare(a, b),
@@ -92,11 +81,22 @@ export class Dashboard {
         this.#arrange()
       },
       onRemove: (card) => {
-        this.#observer.unobserve(card.element)
+        this.#onScreen.unwatch(card)
         this.#loop.untrack(card)
       }
     })
-    this.#stream = this.#openStream()
+    this.#history = new HistoryLoader({
+      fetch: (url) => fetch(url, { headers: { accept: 'application/json' } }),
+      accepts: options.metrics.matches,
+      points: (metric) => this.#bucketsFor(metric),
+      loadLatest: (summary) => {
+        this.#guess(summary.metric, summary)
+        this.#board.backfill(summary.metric, [summary])
+      },
+      loadHistory: (metric, history) => { this.#board.setHistory(metric, history) },
+      onLoaded: (outcome) => { this.#page.setLoaded(outcome) }
+    })
+    this.#stream = this.#createStream(options.metrics.globs)
   }
 
   /** Opens the stream and shows the layout; the stream's first connection loads the history. */
@@ -172,7 +172,7 @@ export class Dashboard {
     if (rebuildsCard(action)) {
       // A new kind or candle interval is a new card: built afresh from the history and live points.
       this.#board.remove(metric)
-      this.#load(metric)
+      this.#history.load(this.#layout.windowMs, metric)
       return
     }
     this.#relayout()
@@ -182,10 +182,10 @@ export class Dashboard {
     queueMicrotask(() => { button?.focus() })
   }
 
-  #openStream (): EventStream {
+  #createStream (globs: readonly string[]): EventStream {
     return new EventStream({
       url: '/api/stream',
-      metrics: this.#metrics.globs,
+      metrics: globs,
       createSource: (url) => new EventSource(url),
       onMetric: (event) => { this.#receive(event) },
       onReset: () => { this.#reload() },
@@ -211,7 +211,7 @@ export class Dashboard {
     if (!this.#paused.offer(event)) this.#board.push(event)
   }
 
-  #guess (metric: string, point: { readonly tags?: StoredEvent['tags'] }): void {
+  #guess (metric: string, point: { readonly tags?: Tags }): void {
     if (!this.#guessedKinds.has(metric)) this.#guessedKinds.set(metric, guessKind(metric, point.tags))
   }
 
@@ -231,10 +231,9 @@ export class Dashboard {
       markDirty: (dirty) => { this.#loop.markDirty(dirty as BoardCard) },
       onAction: (name, action) => { this.act(name, action) }
     }, layout.intervals.get(metric) ?? DEFAULT_CANDLE_MS)
-    this.#cardOf.set(card.element, card)
-    // Drawn once the observer's first report says it is on screen.
+    // Drawn once the first report says it is on screen.
     this.#loop.track(card, false)
-    this.#observer.observe(card.element)
+    this.#onScreen.watch(card)
     return card
   }
 
@@ -245,37 +244,9 @@ export class Dashboard {
     return Math.max(width, Math.ceil((2 * this.#layout.windowMs) / (this.#layout.intervals.get(metric) ?? DEFAULT_CANDLE_MS)))
   }
 
-  /** Loads the history of every metric the board shows, or of `only` (a card built anew). */
-  #load (only?: string): void {
-    const mine = only === undefined ? ++this.#generation : this.#generation
-    const current = (): boolean => mine === this.#generation
-    backfill({
-      fetch: (url) => fetch(url, { headers: { accept: 'application/json' } }),
-      windowMs: this.#layout.windowMs,
-      accepts: only === undefined ? this.#metrics.matches : (metric) => metric === only,
-      points: (metric) => this.#bucketsFor(metric),
-      loadLatest: (summary) => {
-        if (!current()) return
-        this.#guess(summary.metric, summary)
-        this.#board.backfill(summary.metric, [summary])
-      },
-      loadHistory: (metric, history) => { if (current()) this.#board.setHistory(metric, history) }
-    }).then((result) => {
-      if (!current() || only !== undefined) return
-      const failed = result.failed.map((f) => f.metric)
-      this.#page.setNotice(failed.length === 0 ? '' : `History unavailable for ${failed.join(', ')}; showing live points only.`)
-      this.#page.setLoaded()
-    }, (err: unknown) => {
-      if (!current()) return
-      // The live stream still fills the board; say why the past is missing.
-      this.#page.setNotice(`Could not load history: ${err instanceof Error ? err.message : String(err)}`)
-      this.#page.setLoaded()
-    })
-  }
-
   #reload (): void {
     this.#board.clear()
-    this.#load()
+    this.#history.load(this.#layout.windowMs)
   }
 
   #save (layout: Layout): void {

@@ -2,6 +2,7 @@ import type { BoardStats } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
 import { DEFAULT_LOCALE, formatCount, formatDuration, formatValue } from './format.js'
+import type { BackfillResult } from './history.js'
 import { WINDOWS, type Layout } from './layout.js'
 import type { ThemeName } from './theme.js'
 
@@ -123,8 +124,18 @@ export class Page {
     this.#refreshEmpty()
   }
 
-  /** Marks the first backfill as finished: from now on an empty board shows the empty state. */
-  setLoaded (): void {
+  /**
+   * Reports how a load of every metric's history ended, as a notice when some or all of it
+   * failed; from the first on, an empty board shows the empty state.
+   */
+  setLoaded (outcome: BackfillResult | Error): void {
+    if (outcome instanceof Error) {
+      // The live stream still fills the board; say why the past is missing.
+      this.setNotice(`Could not load history: ${outcome.message}`)
+    } else {
+      const failed = outcome.failed.map((f) => f.metric)
+      this.setNotice(failed.length === 0 ? '' : `History unavailable for ${failed.join(', ')}; showing live points only.`)
+    }
     this.#loaded = true
     this.#refreshEmpty()
   }
