@@ -4,7 +4,7 @@ import { byName } from './layout.js'
 import { compileGlobs } from './metrics-param.js'
 
 /** Counts reported to the header after every change. */
-export interface BoardStats {
+export interface BoardCounts {
   /** Cards on the board. */
   readonly total: number
   /** Cards that pass the filter box. */
@@ -22,7 +22,7 @@ export interface BoardOptions<C extends Card> {
   /** Whether a card that passes the filter is shown (hidden metrics are not); default all. */
   readonly isShown?: (metric: string) => boolean
   /** Called when the number of cards, or of visible cards, changes: the caller re-places the cards on the page. */
-  readonly onChange?: (stats: BoardStats) => void
+  readonly onChange?: (counts: BoardCounts) => void
   /** Called for each card {@link Board.clear} removes, before it is destroyed. */
   readonly onRemove?: (card: C) => void
 }
@@ -44,11 +44,6 @@ export class Board<C extends Card> {
   constructor (options: BoardOptions<C>) {
     this.#options = options
     this.#compare = options.compare ?? byName
-  }
-
-  /** Number of cards on the board. */
-  get size (): number {
-    return this.#cards.size
   }
 
   /** Metric names in display order. */

@@ -87,7 +87,7 @@ function fadeFill (color: string) {
 }
 
 /** Axis label font of every chart. */
-export const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
+const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
 
 /** A linear axis of ms timestamps on round steps over the window ending at `nowMs`: no date adapter needed. */
 export function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {

@@ -76,8 +76,8 @@ export class Dashboard {
       compare: (a, b) => this.#compare(a, b),
       isShown: (metric) => this.#showHidden || !this.#layout.hidden.includes(metric),
       createCard: (metric) => this.#createCard(metric),
-      onChange: (stats) => {
-        this.#page.setStats(stats)
+      onChange: (counts) => {
+        this.#page.setCounts(counts)
         this.#arrange()
       },
       onRemove: (card) => {

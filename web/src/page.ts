@@ -1,4 +1,4 @@
-import type { BoardStats } from './board.js'
+import type { BoardCounts } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
 import { DEFAULT_LOCALE, formatCount, formatDuration, formatValue } from './format.js'
@@ -59,7 +59,7 @@ export class Page {
   #barLatency = byId('sb-latency', HTMLElement)
   #everLive = false
   #loaded = false
-  #stats: BoardStats = { total: 0, visible: 0 }
+  #counts: BoardCounts = { total: 0, visible: 0 }
 
   /** Finds the shell's elements and fills in the curl commands for this page's origin. */
   constructor (origin: string) {
@@ -117,10 +117,10 @@ export class Page {
   }
 
   /** Updates the count and the empty / no-match states after the board changed. */
-  setStats (stats: BoardStats): void {
-    this.#stats = stats
-    setText(this.#count, formatCount(stats.total, 'metric'))
-    document.title = stats.total === 0 ? 'Pulseboard' : `Pulseboard · ${formatCount(stats.total, 'metric')}`
+  setCounts (counts: BoardCounts): void {
+    this.#counts = counts
+    setText(this.#count, formatCount(counts.total, 'metric'))
+    document.title = counts.total === 0 ? 'Pulseboard' : `Pulseboard · ${formatCount(counts.total, 'metric')}`
     this.#refreshEmpty()
   }
 
@@ -152,7 +152,7 @@ export class Page {
 
   // The empty state waits for the first backfill so it does not flash before cards arrive.
   #refreshEmpty (): void {
-    this.#empty.hidden = !this.#loaded || this.#stats.total > 0
-    this.#noMatch.hidden = this.#stats.total === 0 || this.#stats.visible > 0
+    this.#empty.hidden = !this.#loaded || this.#counts.total > 0
+    this.#noMatch.hidden = this.#counts.total === 0 || this.#counts.visible > 0
   }
 }
