@@ -44,7 +44,7 @@ t.test('card views', async (t) => {
     await page.close()
   })
 
-  t.test('counter and events cards show the rates of what was published', async (t) => {
+  t.test('counter and rate cards show the rates of what was published', async (t) => {
     const page = await browser.newPage()
     await page.goto(`${url}/?metrics=http.*,web.*,cpu.*`)
     await page.waitForSelector('#status[data-state="live"]', { timeout: WAIT_MS })

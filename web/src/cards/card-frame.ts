@@ -57,7 +57,7 @@ export class CardFrame {
     this.#tags = el('ul', { class: 'card-tags', 'aria-label': 'tags', hidden: true })
     this.meta = el('div', { class: 'card-meta' }, [this.change, this.figures, this.#tags])
     this.canvas = el('canvas', { role: 'img', 'aria-label': `${metric} over time` })
-    const select = el('select', { class: 'card-kind', 'aria-label': `View of ${metric}` },
+    const select = el('select', { class: 'card-kind', 'aria-label': `Kind of ${metric}` },
       CARD_KINDS.map((k) => el('option', { value: k, selected: k === kind }, KIND_LABELS[k])))
     select.addEventListener('change', () => { onAction(metric, { type: 'kind', kind: select.value as CardKind }) })
     this.#pin = button(`Pin ${metric}`, '★', act({ type: 'pin' }), { 'data-action': 'pin' })

@@ -6,9 +6,9 @@ import { LineCard } from './line-card.js'
 import type { SeriesCardOptions } from './series-card.js'
 
 /**
- * The `rate` kind (the menu's "Events"): each point counts events that just happened (1 per
- * signup, or a batch). Shows their total over the window (large), charted as a running
- * total, and the rate over the window.
+ * The `rate` kind: each point counts events that just happened (1 per signup, or a
+ * batch). Shows their total over the window (large), charted as a running total, and the
+ * rate over the window.
  */
 export class RateCard extends LineCard {
   constructor (options: SeriesCardOptions) {
