@@ -1,10 +1,10 @@
 import type { MetricBuckets, StoredEvent } from '../../server/core/event.js'
 import type { Card } from './cards/card.js'
 import { byName } from './layout.js'
-import { compileGlobs } from './topics.js'
+import { compileGlobs } from './metrics-param.js'
 
 /** Counts reported to the header after every change. */
-export interface BoardStats {
+export interface BoardCounts {
   /** Cards on the board. */
   readonly total: number
   /** Cards that pass the filter box. */
@@ -15,24 +15,22 @@ export interface BoardStats {
 export interface BoardOptions<C extends Card> {
   /** Builds the card of a metric seen for the first time. */
   readonly createCard: (metric: string) => C
-  /** Puts a new card on the page just before `next`, or last when `next` is undefined. */
-  readonly place: (card: C, next: C | undefined) => void
   /** Metrics this board shows (the `?metrics=` globs); default all. */
   readonly accepts?: (metric: string) => boolean
   /** Display order; default {@link byName}. */
   readonly compare?: (a: string, b: string) => number
   /** Whether a card that passes the filter is shown (hidden metrics are not); default all. */
   readonly isShown?: (metric: string) => boolean
-  /** Called when the number of cards, or of visible cards, changes. */
-  readonly onChange?: (stats: BoardStats) => void
+  /** Called when the number of cards, or of visible cards, changes: the caller re-places the cards on the page. */
+  readonly onChange?: (counts: BoardCounts) => void
   /** Called for each card {@link Board.clear} removes, before it is destroyed. */
   readonly onRemove?: (card: C) => void
 }
 
 /**
  * Metric name → Card registry: routes each point of the single stream to its card and
- * adds a card, in name order, the first time a metric appears. No DOM: placing cards on
- * the page is the `place` callback's job.
+ * adds a card, in display order, the first time a metric appears. No DOM: placing cards on
+ * the page, in {@link metrics} order, is the caller's job when `onChange` reports.
  */
 export class Board<C extends Card> {
   #options: BoardOptions<C>
@@ -46,11 +44,6 @@ export class Board<C extends Card> {
   constructor (options: BoardOptions<C>) {
     this.#options = options
     this.#compare = options.compare ?? byName
-  }
-
-  /** Number of cards on the board. */
-  get size (): number {
-    return this.#cards.size
   }
 
   /** Metric names in display order. */
@@ -135,11 +128,8 @@ export class Board<C extends Card> {
     if (existing !== undefined) return existing
     if (this.#options.accepts?.(metric) === false) return undefined
     const card = this.#options.createCard(metric)
-    const index = insertionIndex(this.#order, metric, this.#compare)
-    const next = this.#order[index]
-    this.#order.splice(index, 0, metric)
+    this.#order.splice(insertionIndex(this.#order, metric, this.#compare), 0, metric)
     this.#cards.set(metric, card)
-    this.#options.place(card, next === undefined ? undefined : this.#cards.get(next))
     const shown = this.#matches(metric)
     card.setHidden(!shown)
     if (shown) this.#visible++

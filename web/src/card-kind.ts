@@ -1,7 +1,7 @@
 import type { Tags } from '../../server/core/event.js'
 
 /**
- * Which view a card uses. `price`: a ticker with candles. `counter`: a monotonically
+ * How a card shows its metric. `price`: a ticker with candles. `counter`: a monotonically
  * increasing total, shown as a rate per second. `rate`: each point counts events (an
  * analytics metric: signups, errors), shown as the total and rate over the window.
  * `gauge`: any other value, a line with min, max and average.
@@ -16,7 +16,7 @@ export const KIND_LABELS: Readonly<Record<CardKind, string>> = {
   gauge: 'Gauge',
   price: 'Price',
   counter: 'Counter',
-  rate: 'Events'
+  rate: 'Rate'
 }
 
 /** True for one of {@link CARD_KINDS}. */

@@ -87,7 +87,7 @@ function fadeFill (color: string) {
 }
 
 /** Axis label font of every chart. */
-export const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
+const tickFont = (theme: ChartTheme) => ({ family: theme.font, size: 11 })
 
 /** A linear axis of ms timestamps on round steps over the window ending at `nowMs`: no date adapter needed. */
 export function timeScale (theme: ChartTheme, windowMs: number, nowMs: number) {
@@ -228,8 +228,8 @@ export function slideWindow (chart: WindowedChart, windowMs: number, nowMs: numb
   x.max = nowMs
 }
 
-/** Re-applies colours after the colour scheme changed; takes effect on the next update. */
-export function applyTheme (chart: LineChart, theme: ChartTheme, color: string, windowMs: number, nowMs: number): void {
+/** Re-applies colours to a line chart after the colour scheme changed; takes effect on the next update. */
+export function restyleLine (chart: LineChart, theme: ChartTheme, color: string, windowMs: number, nowMs: number): void {
   const [line, dot] = chart.data.datasets
   if (line !== undefined) {
     line.borderColor = color

@@ -64,7 +64,7 @@ export function formatAmount (value: number, unit?: string, locale: string = DEF
 }
 
 /**
- * Formats a price for a ticker: always two decimals from 1 up (`64,250.50`, so the digits
+ * Formats a price for a price card: always two decimals from 1 up (`64,250.50`, so the digits
  * do not jump as the price moves), four significant digits below 1, with its unit as
  * {@link formatAmount}.
  */

@@ -1,17 +1,8 @@
 import { decodeLayout, encodeLayout, type Layout } from './layout.js'
+import { storage } from './storage.js'
 
 /** localStorage key of the last layout. */
 export const LAYOUT_KEY = 'pulseboard.layout'
-
-/** localStorage, or undefined where the browser refuses it (privacy modes, sandboxed frames). */
-export function storage (): Storage | undefined {
-  try {
-    return window.localStorage
-  } catch {
-    // Reading the property throws when storage is blocked; the board then lives in the URL only.
-    return undefined
-  }
-}
 
 /**
  * Where the layout lives: the URL's hash (a shared link) wins when present, otherwise the

@@ -1,7 +1,8 @@
-import type { BoardStats } from './board.js'
+import type { BoardCounts } from './board.js'
 import { byId, setText } from './dom.js'
 import type { StreamStatus } from './event-stream.js'
-import { formatCount, formatDuration } from './format.js'
+import { DEFAULT_LOCALE, formatCount, formatDuration, formatValue } from './format.js'
+import type { BackfillResult } from './history.js'
 import { WINDOWS, type Layout } from './layout.js'
 import type { ThemeName } from './theme.js'
 
@@ -10,15 +11,27 @@ function pressed (button: HTMLButtonElement, on: boolean, text: string): void {
   setText(button, text)
 }
 
-const statusText: Record<StreamStatus, string> = {
+const STATUS_TEXT: Record<StreamStatus, string> = {
   live: 'Live',
   reconnecting: 'Reconnecting…',
   offline: 'Offline'
 }
 
+/** What the status bar shows. */
+export interface StreamFigures {
+  readonly status: StreamStatus
+  readonly lastEventId: number | undefined
+  /** Points per second arriving. */
+  readonly rate: number
+  /** Median latency from a point's `ts` to its arrival, in ms. */
+  readonly latencyMs: number | undefined
+  /** Points held while paused, or undefined when live. */
+  readonly buffered: number | undefined
+}
+
 /**
  * The page shell around the cards (index.html): status badge, metric count, filter box,
- * notice line and empty state. Everything data-derived goes in as text.
+ * notice line, empty state and the status bar at the foot. Everything data-derived goes in as text.
  */
 export class Page {
   /** Where cards go. */
@@ -40,12 +53,16 @@ export class Page {
   #notice: HTMLElement
   #empty: HTMLElement
   #noMatch: HTMLElement
+  #barState = byId('sb-state', HTMLElement)
+  #barRate = byId('sb-rate', HTMLElement)
+  #barLast = byId('sb-last', HTMLElement)
+  #barLatency = byId('sb-latency', HTMLElement)
   #everLive = false
   #loaded = false
-  #stats: BoardStats = { total: 0, visible: 0 }
+  #counts: BoardCounts = { total: 0, visible: 0 }
 
-  /** Finds the shell's elements, fills in the curl commands for this page's origin and labels the window (ms). */
-  constructor (origin: string, windowMs: number) {
+  /** Finds the shell's elements and fills in the curl commands for this page's origin. */
+  constructor (origin: string) {
     this.board = byId('board', HTMLElement)
     this.filter = byId('filter', HTMLInputElement)
     this.window = byId('window', HTMLSelectElement)
@@ -63,7 +80,6 @@ export class Page {
     setText(byId('curl-publish', HTMLElement),
       `curl -d '{"metric":"btc.usd","value":64250.5}' -H 'content-type: application/json' ${origin}/api/events`)
     setText(byId('curl-stream', HTMLElement), `curl -N ${origin}/api/stream`)
-    this.setWindow(windowMs)
   }
 
   /** Labels the window, in ms. */
@@ -85,21 +101,41 @@ export class Page {
   setStatus (status: StreamStatus, lastEventId: number | undefined): void {
     if (status === 'live') this.#everLive = true
     this.#status.dataset['state'] = status
-    const text = status === 'reconnecting' && !this.#everLive ? 'Connecting…' : statusText[status]
+    const text = this.#textOf(status)
     setText(this.#statusText, text)
     this.#status.title = lastEventId === undefined ? text : `${text} · last event #${lastEventId}`
   }
 
+  /** Shows the status bar's line: connection state, points/s, last event id and latency p50. */
+  setFigures (figures: StreamFigures): void {
+    const paused = figures.buffered === undefined ? '' : ` · paused, ${formatValue(figures.buffered)} buffered`
+    setText(this.#barState, `${this.#textOf(figures.status).toLowerCase()}${paused}`)
+    this.#barState.dataset['state'] = figures.buffered === undefined ? figures.status : 'paused'
+    setText(this.#barRate, formatValue(figures.rate))
+    setText(this.#barLast, figures.lastEventId === undefined ? '—' : `#${figures.lastEventId.toLocaleString(DEFAULT_LOCALE)}`)
+    setText(this.#barLatency, figures.latencyMs === undefined ? '—' : `${formatValue(Math.max(0, figures.latencyMs))} ms`)
+  }
+
   /** Updates the count and the empty / no-match states after the board changed. */
-  setStats (stats: BoardStats): void {
-    this.#stats = stats
-    setText(this.#count, formatCount(stats.total, 'metric'))
-    document.title = stats.total === 0 ? 'Pulseboard' : `Pulseboard · ${formatCount(stats.total, 'metric')}`
+  setCounts (counts: BoardCounts): void {
+    this.#counts = counts
+    setText(this.#count, formatCount(counts.total, 'metric'))
+    document.title = counts.total === 0 ? 'Pulseboard' : `Pulseboard · ${formatCount(counts.total, 'metric')}`
     this.#refreshEmpty()
   }
 
-  /** Marks the first backfill as finished: from now on an empty board shows the empty state. */
-  setLoaded (): void {
+  /**
+   * Reports how a load of every metric's history ended, as a notice when some or all of it
+   * failed; from the first on, an empty board shows the empty state.
+   */
+  setLoaded (outcome: BackfillResult | Error): void {
+    if (outcome instanceof Error) {
+      // The live stream still fills the board; say why the past is missing.
+      this.setNotice(`Could not load history: ${outcome.message}`)
+    } else {
+      const failed = outcome.failed.map((f) => f.metric)
+      this.setNotice(failed.length === 0 ? '' : `History unavailable for ${failed.join(', ')}; showing live points only.`)
+    }
     this.#loaded = true
     this.#refreshEmpty()
   }
@@ -110,9 +146,13 @@ export class Page {
     this.#notice.hidden = text === ''
   }
 
+  #textOf (status: StreamStatus): string {
+    return status === 'reconnecting' && !this.#everLive ? 'Connecting…' : STATUS_TEXT[status]
+  }
+
   // The empty state waits for the first backfill so it does not flash before cards arrive.
   #refreshEmpty (): void {
-    this.#empty.hidden = !this.#loaded || this.#stats.total > 0
-    this.#noMatch.hidden = this.#stats.total === 0 || this.#stats.visible > 0
+    this.#empty.hidden = !this.#loaded || this.#counts.total > 0
+    this.#noMatch.hidden = this.#counts.total === 0 || this.#counts.visible > 0
   }
 }

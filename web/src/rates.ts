@@ -1,7 +1,7 @@
 import type { ChartPoint } from './series.js'
 
 /**
- * Rates from the points of a series, oldest first. Pure, so the counter and events
+ * Rates from the points of a series, oldest first. Pure, so the counter and rate
  * cards are unit-tested in Node.
  */
 
@@ -46,7 +46,7 @@ export function eventTotal (points: readonly ChartPoint[]): number {
 }
 
 /**
- * Running total of event counts, one point per event point: the line an events card
+ * Running total of event counts, one point per event point: the line a rate card
  * draws, rising by each point's count.
  */
 export function runningTotal (points: readonly ChartPoint[]): ChartPoint[] {

@@ -40,11 +40,6 @@ export class RenderLoop<R extends Renderable> {
     this.#minIntervalMs = options.minIntervalMs ?? 0
   }
 
-  /** Whether a frame is pending. */
-  get scheduled (): boolean {
-    return this.#scheduled
-  }
-
   /**
    * Starts managing `item`; it is dirty, as it was never drawn. Pass `visible: false` when
    * an observer will report visibility shortly, so a long board does not draw every card

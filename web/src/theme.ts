@@ -1,4 +1,4 @@
-import { storage } from './layout-store.js'
+import { storage } from './storage.js'
 
 /** localStorage key of the theme the user picked; absent, the page follows the system. */
 export const THEME_KEY = 'pulseboard.theme'

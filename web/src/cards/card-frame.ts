@@ -1,15 +1,8 @@
 import type { Tags } from '../../../server/core/event.js'
+import type { CardAction } from '../card-action.js'
 import { CARD_KINDS, KIND_LABELS, type CardKind } from '../card-kind.js'
 import { el, setText } from '../dom.js'
 import { formatAgo, formatClock } from '../format.js'
-
-/** What a card's controls ask the page to do. */
-export type CardAction =
-  | { readonly type: 'kind', readonly kind: CardKind }
-  | { readonly type: 'interval', readonly intervalMs: number }
-  | { readonly type: 'pin' }
-  | { readonly type: 'move', readonly delta: -1 | 1 }
-  | { readonly type: 'hide' }
 
 /** Options every card kind takes. */
 export interface CardOptions {
@@ -64,7 +57,7 @@ export class CardFrame {
     this.#tags = el('ul', { class: 'card-tags', 'aria-label': 'tags', hidden: true })
     this.meta = el('div', { class: 'card-meta' }, [this.change, this.figures, this.#tags])
     this.canvas = el('canvas', { role: 'img', 'aria-label': `${metric} over time` })
-    const select = el('select', { class: 'card-kind', 'aria-label': `View of ${metric}` },
+    const select = el('select', { class: 'card-kind', 'aria-label': `Kind of ${metric}` },
       CARD_KINDS.map((k) => el('option', { value: k, selected: k === kind }, KIND_LABELS[k])))
     select.addEventListener('change', () => { onAction(metric, { type: 'kind', kind: select.value as CardKind }) })
     this.#pin = button(`Pin ${metric}`, '★', act({ type: 'pin' }), { 'data-action': 'pin' })

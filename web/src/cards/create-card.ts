@@ -1,11 +1,12 @@
 import type { CardKind } from '../card-kind.js'
 import { CounterCard } from './counter-card.js'
-import { LineCard } from './line-card.js'
+import { GaugeCard } from './gauge-card.js'
 import { PriceCard } from './price-card.js'
+import { RateCard } from './rate-card.js'
 import type { SeriesCardOptions } from './series-card.js'
 
-/** Every card kind the board holds. */
-export type BoardCard = LineCard | CounterCard | PriceCard
+/** Every card the board holds: one class per kind. */
+export type BoardCard = GaugeCard | PriceCard | CounterCard | RateCard
 
 /** Builds the card of `kind`; `intervalMs` is the candle width of a price card, in ms. */
 export function createCard (kind: CardKind, options: SeriesCardOptions, intervalMs: number): BoardCard {
@@ -13,9 +14,10 @@ export function createCard (kind: CardKind, options: SeriesCardOptions, interval
     case 'price':
       return new PriceCard({ ...options, intervalMs })
     case 'counter':
+      return new CounterCard(options)
     case 'rate':
-      return new CounterCard({ ...options, mode: kind })
+      return new RateCard(options)
     case 'gauge':
-      return new LineCard(options)
+      return new GaugeCard(options)
   }
 }

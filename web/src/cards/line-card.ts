@@ -1,44 +1,34 @@
-import type { MetricBuckets, StoredEvent } from '../../../server/core/event.js'
-import { applyTheme, colorFor, createLineChart, markLatest, slideWindow, type LineChart } from '../chart-setup.js'
-import { setText } from '../dom.js'
-import { formatAmount, formatChange } from '../format.js'
-import { bucketPoints } from '../history.js'
+import { colorFor, createLineChart, markLatest, restyleLine, slideWindow, type LineChart } from '../chart-setup.js'
+import type { CardKind } from '../card-kind.js'
+import type { ChartPoint } from '../series.js'
 import { SeriesCard, type SeriesCardOptions } from './series-card.js'
 
 /**
- * The gauge view, the default: latest value (large, with its `unit` tag), change over the
- * window, min, average and max over the window, tags, and a line over the window.
+ * What the gauge, counter and rate cards share: a line over the window with a dot on its
+ * newest point. The line is the series itself, or what `derive` makes of it on each redraw.
  */
-export class LineCard extends SeriesCard<LineChart> {
-  constructor (options: SeriesCardOptions) {
-    super(options, 'gauge')
-  }
+export abstract class LineCard extends SeriesCard<LineChart> {
+  readonly #derive: ((points: readonly ChartPoint[]) => ChartPoint[]) | undefined
+  /** What the chart draws, read in place by Chart.js: the series' own array, or one rewritten per redraw. */
+  readonly #line: ChartPoint[]
 
-  protected override loadHistory (history: MetricBuckets): void {
-    this.series.setHistory(bucketPoints(history), history.toMs)
-  }
-
-  protected override renderFigures (_nowMs: number, latest: StoredEvent): void {
-    const unit = this.unit
-    setText(this.frame.value, formatAmount(latest.value, unit))
-    const change = this.series.change()
-    this.frame.setChange(change === undefined ? undefined : formatChange(change), change?.direction)
-    const stats = this.series.stats()
-    setText(this.frame.figures, stats === undefined
-      ? ''
-      : `min ${formatAmount(stats.min, unit)} · avg ${formatAmount(stats.avg, unit)} · max ${formatAmount(stats.max, unit)}`)
+  constructor (options: SeriesCardOptions, kind: CardKind, derive?: (points: readonly ChartPoint[]) => ChartPoint[]) {
+    super(options, kind)
+    this.#derive = derive
+    this.#line = derive === undefined ? this.series.points : []
   }
 
   protected override createChart (nowMs: number): LineChart {
-    return createLineChart(this.frame.canvas, this.series.points, this.theme, colorFor(this.metric, this.theme), this.series.windowMs, nowMs)
+    return createLineChart(this.frame.canvas, this.#line, this.theme, colorFor(this.metric, this.theme), this.series.windowMs, nowMs)
   }
 
   protected override prepareChart (chart: LineChart, nowMs: number): void {
+    if (this.#derive !== undefined) this.#line.splice(0, this.#line.length, ...this.#derive(this.series.points))
     slideWindow(chart, this.series.windowMs, nowMs)
     markLatest(chart)
   }
 
   protected override restyle (chart: LineChart): void {
-    applyTheme(chart, this.theme, colorFor(this.metric, this.theme), this.series.windowMs, Date.now())
+    restyleLine(chart, this.theme, colorFor(this.metric, this.theme), this.series.windowMs, Date.now())
   }
 }

@@ -16,7 +16,7 @@ export interface PriceCardOptions extends SeriesCardOptions {
 const intervalLabel = (ms: number): string => formatDuration(ms).replace(' ', '')
 
 /**
- * The ticker view: the last price (large, coloured by its last move, flashing on each
+ * The `price` kind: the last price (large, coloured by its last move, flashing on each
  * tick), change and % change since the window's start, and candles of a chosen interval
  * built from the history's buckets and then from live points (the last candle moves live).
  */

@@ -7,7 +7,7 @@ import { card, WAIT_MS, waitForCardText, waitForValue } from '../helpers/dashboa
 t.before(ensureWebBuild)
 
 // One server and one browser for the file; each test uses its own metrics and page.
-t.test('card views', async (t) => {
+t.test('card kinds', async (t) => {
   const { url } = await startTestServer(t)
   const browser = await launchBrowser(t)
   if (browser === undefined) return
@@ -44,7 +44,7 @@ t.test('card views', async (t) => {
     await page.close()
   })
 
-  t.test('counter and events cards show the rates of what was published', async (t) => {
+  t.test('counter and rate cards show the rates of what was published', async (t) => {
     const page = await browser.newPage()
     await page.goto(`${url}/?metrics=http.*,web.*,cpu.*`)
     await page.waitForSelector('#status[data-state="live"]', { timeout: WAIT_MS })
@@ -78,7 +78,7 @@ t.test('card views', async (t) => {
     await page.close()
   })
 
-  t.test('the card menu switches a view, and the choice survives a reload', async (t) => {
+  t.test('the card menu switches a kind, and the choice survives a reload', async (t) => {
     await post(url, [{ metric: 'queue.depth', value: 5 }, { metric: 'queue.depth', value: 7 }])
     const page = await browser.newPage()
     await page.goto(`${url}/?metrics=queue.*`)
