@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { trustProxyOption } from './client-address.js'
 import type { SharedLimits } from './cluster/limits-protocol.js'
 import { rateLimitStoreOver } from './cluster/rate-limit-store.js'
-import { publishTokens, readTokens, type Config } from './config.js'
+import { publishTokens, readTokens, type Config } from './config/config.js'
 import type { ApiError } from './core/event.js'
 import { BackendUnavailableError, BodyTooLargeError, MalformedBodyError, MetricLimitError, NotFoundError, OverloadedError, QueryInvalidError, RateLimitedError, UnsupportedMediaTypeError } from './errors.js'
 import { Hub } from './hub/hub.js'

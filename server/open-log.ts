@@ -1,4 +1,4 @@
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import type { EventId } from './core/event.js'
 import { DurableEventLog } from './log/durable-event-log.js'
 import type { EventLog } from './log/event-log.js'

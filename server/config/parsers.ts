@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { canonicalHost } from './host-names.js'
+import { canonicalHost } from '../host-names.js'
 
 /** Readers of one setting's raw string, each saying what it expects for error messages. */
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ConfigError, configHelp, parseConfig, publishTokens, readTokens } from '../../server/config.js'
-import { DEFAULT_PORT } from '../../server/config-settings.js'
+import { ConfigError, configHelp, parseConfig, publishTokens, readTokens } from '../../../server/config/config.js'
+import { DEFAULT_PORT } from '../../../server/config/settings.js'
 
 /** Runs parseConfig and returns the ConfigError it throws; throws (failing the test) when it does not. */
 function configError (argv: string[], env: Record<string, string | undefined> = {}): ConfigError {

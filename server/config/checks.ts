@@ -1,6 +1,6 @@
 import type { Config } from './config.js'
 import { ConfigError } from './config-error.js'
-import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './config-tokens.js'
+import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './tokens.js'
 
 /**
  * Checks that need several settings at once, run after each one has been read on its own.

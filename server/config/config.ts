@@ -1,15 +1,15 @@
-import { checkConfig } from './config-checks.js'
+import { checkConfig } from './checks.js'
 import { ConfigError } from './config-error.js'
-import { bool, type ProxyTrust } from './config-parsers.js'
-import { flagOf, SETTINGS, type Broker, type LogLevel, type Setting, type SettingKey } from './config-settings.js'
+import { bool, type ProxyTrust } from './parsers.js'
+import { flagOf, SETTINGS, type Broker, type LogLevel, type Setting, type SettingKey } from './settings.js'
 
 /**
  * Settings from the environment and command-line flags (flags win), checked once at
- * startup into a frozen `Config`. Each setting is one row of `SETTINGS` (config-settings.ts).
+ * startup into a frozen `Config`. Each setting is one row of `SETTINGS` (settings.ts).
  */
 
 export { ConfigError } from './config-error.js'
-export { publishTokens, readTokens } from './config-tokens.js'
+export { publishTokens, readTokens } from './tokens.js'
 
 /** The server's settings. Every number carries its unit in its name. */
 export interface Config {

@@ -1,14 +1,14 @@
 import type { Config } from './config.js'
-import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, text, type Parser } from './config-parsers.js'
+import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, text, type Parser } from './parsers.js'
 // Defaults that belong to a module are defined there, once.
-import { DEFAULT_MAX_FILTER_GLOBS } from './core/topic-filter.js'
-import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from './hub/hub.js'
-import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from './log/durable-event-log.js'
-import { DEFAULT_MAX_HISTORY_POINTS } from './log/event-log.js'
-import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from './log/redis-event-log.js'
-import { DEFAULT_DISCARD_LIMIT_BYTES } from './plugins/lingering-close.js'
-import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from './log/sqlite-event-log.js'
-import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from './sse/sse-connection.js'
+import { DEFAULT_MAX_FILTER_GLOBS } from '../core/topic-filter.js'
+import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from '../hub/hub.js'
+import { DEFAULT_MAX_QUEUED_READS, DEFAULT_WINDOW_BYTES, DEFAULT_WINDOW_SIZE } from '../log/durable-event-log.js'
+import { DEFAULT_MAX_HISTORY_POINTS } from '../log/event-log.js'
+import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOVERY_MS } from '../log/redis-event-log.js'
+import { DEFAULT_DISCARD_LIMIT_BYTES } from '../plugins/lingering-close.js'
+import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from '../log/sqlite-event-log.js'
+import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from '../sse/sse-connection.js'
 
 /** The table of settings: for each one its environment variable, parser, default and help line. */
 
