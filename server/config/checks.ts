@@ -1,4 +1,4 @@
-import type { Config } from './config.js'
+import type { Config } from './settings.js'
 import { ConfigError } from './config-error.js'
 import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './tokens.js'
 

@@ -1,5 +1,4 @@
-import type { Config } from './config.js'
-import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, text, type Parser } from './parsers.js'
+import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, showDuration, text, type Parser } from './parsers.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_MAX_FILTER_GLOBS } from '../core/topic-filter.js'
 import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from '../hub/hub.js'
@@ -9,8 +8,13 @@ import { DEFAULT_REDIS_HISTORY_POINTS, DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_RECOV
 import { DEFAULT_DISCARD_LIMIT_BYTES } from '../plugins/lingering-close.js'
 import { DEFAULT_MAX_METRICS, DEFAULT_MAX_POINTS, DEFAULT_RETENTION_MS } from '../log/sqlite-event-log.js'
 import { DEFAULT_MAX_QUEUED_BYTES as DEFAULT_MAX_CLIENT_BUFFER_BYTES } from '../sse/sse-connection.js'
+import { MIN_TOKEN_LENGTH } from './tokens.js'
 
-/** The table of settings: for each one its environment variable, parser, default and help line. */
+/**
+ * The table of settings, the one place each setting is declared: its Config field, environment
+ * variable, flag, parser, default, unit and description. The `Config` type, `--help` and the
+ * README's configuration table are all made from it.
+ */
 
 export const DEFAULT_PORT = 3000
 export const DEFAULT_HOST = '127.0.0.1'
@@ -35,75 +39,331 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export const BROKERS = ['sqlite', 'redis'] as const
 export type Broker = (typeof BROKERS)[number]
 
-/** Every key of Config that a setting fills; `help` comes from `--help` alone. */
-export type SettingKey = Exclude<keyof Config, 'help'>
+/** Units a number setting may be given in; shown after its default. */
+type Unit = 'ms' | 'bytes'
 
-/** One row of SETTINGS: where a key's raw value comes from, how it is read, and what it is without one. */
-export interface Setting<K extends SettingKey = SettingKey> {
+/** One setting as written in SETTINGS, but for its default (`fallback`). */
+interface Declaration<K extends string, T> {
+  /** Field of Config. */
   readonly key: K
+  /** Environment variable; the flag is its name in lower kebab case (PORT → --port). */
   readonly env: string
-  readonly parser: Parser<Config[K]>
-  readonly fallback: Config[K]
-  readonly help: string
+  readonly parser: Parser<T>
+  /** The default as people read it, where printing `fallback` would not say it (a duration, a value worked out at start-up). */
+  readonly shownDefault?: string
+  readonly unit?: Unit
+  /** Plain text on one line, for `--help` and the README. */
+  readonly description: string
+  /** More for the README's table only, in Markdown. */
+  readonly details?: string
 }
 
-// A generic helper so the compiler checks that each row's parser and fallback match its key's type.
-function setting<K extends SettingKey> (key: K, env: string, parser: Parser<Config[K]>, fallback: Config[K], help: string): Setting<K> {
-  return { key, env, parser, fallback, help }
+/** One row of SETTINGS: a Declaration with what it implies worked out. */
+export interface Setting<K extends string = string, T = unknown, F extends T | undefined = T | undefined> {
+  readonly key: K
+  readonly env: string
+  readonly flag: string
+  readonly parser: Parser<T>
+  readonly fallback: F
+  /** The default with its unit, e.g. `15000 ms`; undefined when there is none. */
+  readonly shownDefault: string | undefined
+  /** True for a boolean: its flag takes no value and has a `--no-` form. */
+  readonly isSwitch: boolean
+  readonly description: string
+  readonly details: string | undefined
+}
+
+/** The flag of an environment variable: its name in lower kebab case, PORT → --port. */
+export function flagOf (env: string): string {
+  return `--${env.toLowerCase().replaceAll('_', '-')}`
+}
+
+// Generic so the compiler checks that each row's fallback fits its parser, and keeps each row's types for Config:
+// a setting with a fallback is always in Config, one without is left out unless given.
+function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback: NoInfer<T> }): Setting<K, T, T>
+function setting<K extends string, T> (declared: Declaration<K, T>): Setting<K, T, undefined>
+function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback?: T }): Setting<K, T> {
+  const { key, env, parser, fallback, unit, description } = declared
+  return {
+    key,
+    env,
+    flag: flagOf(env),
+    parser,
+    fallback,
+    shownDefault: declared.shownDefault ?? showValue(fallback, unit),
+    isSwitch: parser === (bool as Parser<unknown>),
+    description,
+    details: declared.details
+  }
+}
+
+function showValue (value: unknown, unit: Unit | undefined): string | undefined {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined
+  return unit === undefined ? String(value) : `${String(value)} ${unit}`
 }
 
 /** Every setting, in help order. */
-export const SETTINGS: readonly Setting[] = [
-  setting('port', 'PORT', int(0, 65535), DEFAULT_PORT, 'TCP port to listen on (0 = any free port)'),
-  setting('host', 'HOST', text, DEFAULT_HOST, 'interface to listen on'),
-  setting('dataDir', 'DATA_DIR', text, DEFAULT_DATA_DIR, 'directory for stored data'),
-  setting('publishToken', 'PUBLISH_TOKEN', text, undefined, 'bearer token required to publish; several, comma-separated, for rotation (default: none)'),
-  setting('readToken', 'READ_TOKEN', text, undefined, 'bearer token (or the login page) required to read; several, comma-separated, for rotation (default: none)'),
-  setting('tlsCert', 'TLS_CERT', text, undefined, 'PEM certificate file: serve HTTPS with HTTP/2 (and HTTP/1.1); needs TLS_KEY'),
-  setting('tlsKey', 'TLS_KEY', text, undefined, 'PEM private key file for TLS_CERT'),
-  setting('allowedHosts', 'ALLOWED_HOSTS', hostNames, [], 'names clients may send as Host, besides localhost and this server\'s addresses, while reading or publishing needs no token; .example.com covers its subdomains, * any (default: none)'),
-  setting('allowAnonymousPublish', 'ALLOW_ANONYMOUS_PUBLISH', bool, false, 'allow publishing without a token on a non-loopback HOST'),
-  setting('heartbeatMs', 'HEARTBEAT_MS', int(1000, 3_600_000), DEFAULT_HEARTBEAT_MS, 'ms between SSE keep-alive comments'),
-  setting('logLevel', 'LOG_LEVEL', oneOf(LOG_LEVELS), DEFAULT_LOG_LEVEL, LOG_LEVELS.join(' | ')),
-  setting('bodyLimitBytes', 'BODY_LIMIT_BYTES', int(1024, 104_857_600), DEFAULT_BODY_LIMIT_BYTES, 'largest request body, bytes'),
-  setting('discardLimitBytes', 'DISCARD_LIMIT_BYTES', int(0, 1_073_741_824), DEFAULT_DISCARD_LIMIT_BYTES,
-    'bytes of a refused request\'s body read and discarded so the client can read the answer; past them the connection is closed'),
-  setting('maxBatchPoints', 'MAX_BATCH_POINTS', int(1, 100_000), DEFAULT_MAX_BATCH_POINTS, 'most points per publish request'),
-  setting('windowSize', 'WINDOW_SIZE', int(100, 10_000_000), DEFAULT_WINDOW_SIZE, 'recent points kept in memory for fast resume'),
-  setting('windowBytes', 'WINDOW_BYTES', int(1_048_576, 17_179_869_184), DEFAULT_WINDOW_BYTES, 'approximate bytes those points may take in memory'),
-  setting('maxClientBufferBytes', 'MAX_CLIENT_BUFFER_BYTES', int(16_384, 1_073_741_824), DEFAULT_MAX_CLIENT_BUFFER_BYTES,
-    'unsent bytes per stream client before it is cut off'),
-  setting('maxClients', 'MAX_CLIENTS', int(1, 1_000_000), DEFAULT_MAX_CLIENTS, 'concurrent stream clients'),
-  setting('authFailureLimit', 'AUTH_FAILURE_LIMIT', int(1, 1_000_000), DEFAULT_AUTH_FAILURE_LIMIT,
-    'wrong tokens a minute from one address before every request from it gets 429 for the rest of that minute'),
-  setting('corsOrigins', 'CORS_ORIGINS', origins, [], 'browser origins allowed to read the stream and read APIs (default: none, CORS off)'),
-  setting('requestTimeoutMs', 'REQUEST_TIMEOUT_MS', int(1000, 600_000), DEFAULT_REQUEST_TIMEOUT_MS, 'ms a client has to send a whole request (slow senders get 408)'),
-  setting('publishRateLimit', 'PUBLISH_RATE_LIMIT', int(0, 1_000_000), DEFAULT_PUBLISH_RATE_LIMIT, 'publish requests per second from one IP address (0 = no limit)'),
-  setting('maxClientsPerIp', 'MAX_CLIENTS_PER_IP', int(1, 1_000_000), DEFAULT_MAX_CLIENTS_PER_IP, 'concurrent stream clients from one IP address (IPv6: one /64; loopback not counted)'),
-  setting('trustProxy', 'TRUST_PROXY', proxyTrust, undefined, 'proxies whose X-Forwarded-For names the client: addresses or CIDRs, comma-separated (loopback, 10.0.0.0/8), or a hop count (default: none)'),
-  setting('flushMs', 'FLUSH_MS', int(1, 1000), DEFAULT_FLUSH_MS, 'ms between writes of queued stream bytes'),
-  setting('retryMs', 'RETRY_MS', int(100, 600_000), DEFAULT_RETRY_MS, 'reconnect delay sent to clients (SSE retry:), ms'),
-  setting('maxMetrics', 'MAX_METRICS', int(1, 1_000_000), DEFAULT_MAX_METRICS, 'distinct metric names tracked'),
-  setting('maxFilterGlobs', 'MAX_FILTER_GLOBS', int(1, 10_000), DEFAULT_MAX_FILTER_GLOBS, 'distinct globs in one stream filter (?metrics=)'),
-  setting('maxFilterGroups', 'MAX_FILTER_GROUPS', int(1, 1_000_000), DEFAULT_MAX_FILTER_GROUPS, 'distinct stream filters served at once'),
-  setting('retentionMs', 'RETENTION', duration(60_000, 3650 * 86_400_000), DEFAULT_RETENTION_MS, 'age after which stored points are deleted (7d, 12h, …)'),
-  setting('maxPoints', 'MAX_POINTS', int(1000, 10_000_000_000), DEFAULT_MAX_POINTS, 'stored points kept at most'),
-  setting('maxHistoryPoints', 'MAX_HISTORY_POINTS', int(1000, 100_000_000), DEFAULT_MAX_HISTORY_POINTS,
-    'points one history request reads at most, newest first; older buckets are left out'),
-  setting('maxQueuedReads', 'MAX_QUEUED_READS', int(1, 100_000), DEFAULT_MAX_QUEUED_READS, 'history reads waiting for a reader thread before more get 503'),
-  setting('selfMetrics', 'SELF_METRICS', bool, true, 'publish the server\'s own metrics'),
-  setting('demo', 'DEMO', bool, false, 'run the simulated demo feed'),
-  setting('broker', 'BROKER', oneOf(BROKERS), 'sqlite', 'where events are shared: sqlite (embedded) | redis (several instances)'),
-  setting('redisUrl', 'REDIS_URL', text, undefined, 'Redis to share events through, redis://host:port (required with BROKER=redis)'),
-  setting('redisMaxLen', 'REDIS_MAXLEN', int(1000, 1_000_000_000), DEFAULT_REDIS_MAXLEN, 'entries the Redis stream keeps for resume'),
-  setting('redisHistoryPoints', 'REDIS_HISTORY_POINTS', int(100, 10_000_000), DEFAULT_REDIS_HISTORY_POINTS, 'history points Redis keeps per metric'),
-  setting('redisRecoveryMs', 'REDIS_RECOVERY_MS', int(2000, 600_000), DEFAULT_REDIS_RECOVERY_MS,
-    'ms publishes wait after Redis lost data, so every instance can raise the id counter'),
-  setting('workers', 'WORKERS', int(1, 256), 1, 'processes serving the port (node:cluster)'),
-  setting('instanceId', 'INSTANCE_ID', text, undefined, 'name of this instance in its self-metrics (default: host name, port, worker)')
-]
+export const SETTINGS = [
+  setting({ key: 'port', env: 'PORT', parser: int(0, 65535), fallback: DEFAULT_PORT, description: 'TCP port to listen on (0 = any free port)' }),
+  setting({ key: 'host', env: 'HOST', parser: text, fallback: DEFAULT_HOST, description: 'interface to listen on', details: 'loopback unless you say otherwise' }),
+  setting({
+    key: 'dataDir',
+    env: 'DATA_DIR',
+    parser: text,
+    fallback: DEFAULT_DATA_DIR,
+    description: 'directory for stored data, relative to the working directory',
+    details: 'the SQLite event store (`pulseboard.db`) lives there; created if missing'
+  }),
+  setting({
+    key: 'publishToken',
+    env: 'PUBLISH_TOKEN',
+    parser: text,
+    description: 'bearer token required to publish; several, comma-separated, for rotation',
+    details: `when set, publishing needs \`Authorization: Bearer <token>\`; every token of the list is accepted, so a token can be rotated without downtime. Each token needs at least ${MIN_TOKEN_LENGTH} characters; a shorter one, or a value with no token in it (\`,\`), stops start-up. Unset, anyone may publish`
+  }),
+  setting({
+    key: 'readToken',
+    env: 'READ_TOKEN',
+    parser: text,
+    description: 'bearer token (or the login page) required to read; several, comma-separated, for rotation',
+    details: `when set, the dashboard, the stream and the read APIs need \`Authorization: Bearer <token>\` or a session cookie from the login page (\`/login\`); at least ${MIN_TOKEN_LENGTH} characters each, as for \`PUBLISH_TOKEN\`. \`/healthz\` and publishing are not affected. Unset, anyone may read`
+  }),
+  setting({
+    key: 'tlsCert',
+    env: 'TLS_CERT',
+    parser: text,
+    description: 'PEM certificate file, with its chain: serve HTTPS with HTTP/2 (and HTTP/1.1) on PORT; needs TLS_KEY'
+  }),
+  setting({
+    key: 'tlsKey',
+    env: 'TLS_KEY',
+    parser: text,
+    description: 'unencrypted PEM private key file of TLS_CERT',
+    details: 'both or neither: one without the other, an unreadable file or a key that does not match stops start-up with one line naming the setting'
+  }),
+  setting({
+    key: 'allowedHosts',
+    env: 'ALLOWED_HOSTS',
+    parser: hostNames,
+    fallback: [],
+    description: 'names clients may send as Host, besides localhost and this server\'s addresses, while reading or publishing needs no token; .example.com covers its subdomains, * any',
+    details: 'while `READ_TOKEN` is unset (or, for publishing, `PUBLISH_TOKEN`), only requests whose `Host` names this server are served: `localhost`, `127.0.0.1`, `[::1]`, the `HOST` address (any address of the machine when `HOST` is `0.0.0.0` or `::`) and the names listed here, comma-separated, without port. Others get 403 `PB_ERR_HOST_NOT_ALLOWED`'
+  }),
+  setting({
+    key: 'allowAnonymousPublish',
+    env: 'ALLOW_ANONYMOUS_PUBLISH',
+    parser: bool,
+    fallback: false,
+    description: 'allow publishing without a token on a non-loopback HOST',
+    details: 'without it, the server refuses to start on such a `HOST` unless `PUBLISH_TOKEN` is set'
+  }),
+  setting({
+    key: 'heartbeatMs',
+    env: 'HEARTBEAT_MS',
+    parser: int(1000, 3_600_000),
+    fallback: DEFAULT_HEARTBEAT_MS,
+    unit: 'ms',
+    description: 'interval between SSE keep-alive comments',
+    details: 'the `: ping` comment keeps proxies from closing idle streams; a stream sent points since the last one is not pinged'
+  }),
+  setting({ key: 'logLevel', env: 'LOG_LEVEL', parser: oneOf(LOG_LEVELS), fallback: DEFAULT_LOG_LEVEL, description: LOG_LEVELS.join(' | ') }),
+  setting({ key: 'bodyLimitBytes', env: 'BODY_LIMIT_BYTES', parser: int(1024, 104_857_600), fallback: DEFAULT_BODY_LIMIT_BYTES, unit: 'bytes', description: 'largest request body' }),
+  setting({
+    key: 'discardLimitBytes',
+    env: 'DISCARD_LIMIT_BYTES',
+    parser: int(0, 1_073_741_824),
+    fallback: DEFAULT_DISCARD_LIMIT_BYTES,
+    unit: 'bytes',
+    description: 'bytes of a refused request\'s body read and discarded so the client can read the answer; past them the connection is closed',
+    details: 'a request refused before its body has arrived (a body over `BODY_LIMIT_BYTES`, a bad token, a rate limit) gets its answer at once; the rest of its body is read within `REQUEST_TIMEOUT_MS`, so that clients which send the whole body before reading get the answer (0 = close at once)'
+  }),
+  setting({ key: 'maxBatchPoints', env: 'MAX_BATCH_POINTS', parser: int(1, 100_000), fallback: DEFAULT_MAX_BATCH_POINTS, description: 'most points per publish request', details: 'more gets 413 `PB_ERR_BATCH_TOO_LARGE`' }),
+  setting({
+    key: 'windowSize',
+    env: 'WINDOW_SIZE',
+    parser: int(100, 10_000_000),
+    fallback: DEFAULT_WINDOW_SIZE,
+    description: 'recent points kept in memory for fast resume',
+    details: 'most resumes then never touch the disk'
+  }),
+  setting({
+    key: 'windowBytes',
+    env: 'WINDOW_BYTES',
+    parser: int(1_048_576, 17_179_869_184),
+    fallback: DEFAULT_WINDOW_BYTES,
+    unit: 'bytes',
+    description: 'approximate bytes those points may take in memory',
+    details: 'points with long tags count for more; older ones are read from SQLite'
+  }),
+  setting({
+    key: 'maxClientBufferBytes',
+    env: 'MAX_CLIENT_BUFFER_BYTES',
+    parser: int(16_384, 1_073_741_824),
+    fallback: DEFAULT_MAX_CLIENT_BUFFER_BYTES,
+    unit: 'bytes',
+    description: 'unsent bytes per stream client before it is cut off'
+  }),
+  setting({ key: 'maxClients', env: 'MAX_CLIENTS', parser: int(1, 1_000_000), fallback: DEFAULT_MAX_CLIENTS, description: 'concurrent stream clients', details: 'past it, 503 with `Retry-After`' }),
+  setting({
+    key: 'authFailureLimit',
+    env: 'AUTH_FAILURE_LIMIT',
+    parser: int(1, 1_000_000),
+    fallback: DEFAULT_AUTH_FAILURE_LIMIT,
+    description: 'wrong tokens a minute from one address before every request from it gets 429 for the rest of that minute',
+    details: 'publish, read and sign-in tokens all count; the answer is `PB_ERR_TOO_MANY_AUTH_FAILURES` with `Retry-After`'
+  }),
+  setting({
+    key: 'corsOrigins',
+    env: 'CORS_ORIGINS',
+    parser: origins,
+    fallback: [],
+    description: 'browser origins allowed to read the stream and read APIs; none turns CORS off',
+    details: 'comma-separated, e.g. `https://ops.example.com`; publishing stays same-origin'
+  }),
+  setting({
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    parser: int(1000, 600_000),
+    fallback: DEFAULT_REQUEST_TIMEOUT_MS,
+    unit: 'ms',
+    description: 'time a client has to send a whole request (slow senders get 408)',
+    details: 'the slow sender is disconnected; over TLS a slow body is dropped (its HTTP/2 stream reset, its HTTP/1.1 connection closed) without the 408. Streams are not affected'
+  }),
+  setting({
+    key: 'publishRateLimit',
+    env: 'PUBLISH_RATE_LIMIT',
+    parser: int(0, 1_000_000),
+    fallback: DEFAULT_PUBLISH_RATE_LIMIT,
+    description: 'publish requests per second from one IP address (0 = no limit)',
+    details: 'an IPv6 client counts per /64; past it, 429 with `Retry-After`'
+  }),
+  setting({
+    key: 'maxClientsPerIp',
+    env: 'MAX_CLIENTS_PER_IP',
+    parser: int(1, 1_000_000),
+    fallback: DEFAULT_MAX_CLIENTS_PER_IP,
+    description: 'concurrent stream clients from one IP address (IPv6: one /64; loopback not counted)',
+    details: 'past it, 503 with `Retry-After`. Loopback clients (127.0.0.0/8, ::1: a proxy on the same machine, a local tool) still count towards `MAX_CLIENTS`'
+  }),
+  setting({
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    parser: proxyTrust,
+    description: 'proxies whose X-Forwarded-For names the client: addresses or CIDRs, comma-separated (loopback, 10.0.0.0/8), or a hop count',
+    details: 'the client\'s address read from that header counts for `MAX_CLIENTS_PER_IP`, `PUBLISH_RATE_LIMIT`, the sign-in limit and the logs. Addresses and ranges such as `127.0.0.1`, `10.0.0.0/8`, `fd00::/8` and the names `loopback`, `linklocal`, `uniquelocal`; a hop count (`1` to `32`) believes that many entries from the right, whoever sent them, so only when nothing reaches the server except through the proxies. Unset, the header is ignored. See [Behind nginx](#behind-nginx)'
+  }),
+  setting({
+    key: 'flushMs',
+    env: 'FLUSH_MS',
+    parser: int(1, 1000),
+    fallback: DEFAULT_FLUSH_MS,
+    unit: 'ms',
+    description: 'delay between a publish and the write that sends it to stream clients; points published meanwhile go out in the same write'
+  }),
+  setting({ key: 'retryMs', env: 'RETRY_MS', parser: int(100, 600_000), fallback: DEFAULT_RETRY_MS, unit: 'ms', description: 'reconnect delay sent to clients (SSE retry:)' }),
+  setting({ key: 'maxMetrics', env: 'MAX_METRICS', parser: int(1, 1_000_000), fallback: DEFAULT_MAX_METRICS, description: 'distinct metric names tracked', details: 'a publish that would add more gets 409 `PB_ERR_METRIC_LIMIT`' }),
+  setting({ key: 'maxFilterGlobs', env: 'MAX_FILTER_GLOBS', parser: int(1, 10_000), fallback: DEFAULT_MAX_FILTER_GLOBS, description: 'distinct globs in one stream filter (?metrics=)', details: 'more gets 400' }),
+  setting({
+    key: 'maxFilterGroups',
+    env: 'MAX_FILTER_GROUPS',
+    parser: int(1, 1_000_000),
+    fallback: DEFAULT_MAX_FILTER_GROUPS,
+    description: 'distinct stream filters served at once',
+    details: 'a stream with yet another gets 503 with `Retry-After`; streams with a filter already served, or none, still get in'
+  }),
+  setting({
+    key: 'retentionMs',
+    env: 'RETENTION',
+    parser: duration(60_000, 3650 * 86_400_000),
+    fallback: DEFAULT_RETENTION_MS,
+    shownDefault: showDuration(DEFAULT_RETENTION_MS),
+    description: 'age after which stored points are deleted (90s, 30m, 12h, 7d; a bare number is ms)'
+  }),
+  setting({ key: 'maxPoints', env: 'MAX_POINTS', parser: int(1000, 10_000_000_000), fallback: DEFAULT_MAX_POINTS, description: 'stored points kept at most; the oldest go first' }),
+  setting({
+    key: 'maxHistoryPoints',
+    env: 'MAX_HISTORY_POINTS',
+    parser: int(1000, 100_000_000),
+    fallback: DEFAULT_MAX_HISTORY_POINTS,
+    description: 'points one history request reads at most, newest first; older buckets are left out',
+    details: 'the buckets of a range that holds more are answered from the newest back as far as this allows'
+  }),
+  setting({
+    key: 'maxQueuedReads',
+    env: 'MAX_QUEUED_READS',
+    parser: int(1, 100_000),
+    fallback: DEFAULT_MAX_QUEUED_READS,
+    description: 'history reads waiting for a reader thread before more get 503',
+    details: 'the readers are those of the embedded store; the 503 is `PB_ERR_OVERLOADED` with `Retry-After`'
+  }),
+  setting({ key: 'selfMetrics', env: 'SELF_METRICS', parser: bool, fallback: true, description: 'publish the server\'s own metrics every second' }),
+  setting({ key: 'demo', env: 'DEMO', parser: bool, fallback: false, description: 'run the simulated demo feed (trading and web analytics)' }),
+  setting({
+    key: 'broker',
+    env: 'BROKER',
+    parser: oneOf(BROKERS),
+    fallback: 'sqlite',
+    description: 'where events are shared: sqlite (embedded) | redis (several instances)',
+    details: 'see [Scale-out](#scale-out-redis-and---workers)'
+  }),
+  setting({
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    parser: text,
+    description: 'Redis to share events through, redis://host:port (required with BROKER=redis)',
+    details: 'in full `redis://[user:password@]host:port[/db]`'
+  }),
+  setting({
+    key: 'redisMaxLen',
+    env: 'REDIS_MAXLEN',
+    parser: int(1000, 1_000_000_000),
+    fallback: DEFAULT_REDIS_MAXLEN,
+    description: 'entries the Redis stream keeps for resume',
+    details: '`XADD MAXLEN ~`: resume reaches back this far'
+  }),
+  setting({
+    key: 'redisHistoryPoints',
+    env: 'REDIS_HISTORY_POINTS',
+    parser: int(100, 10_000_000),
+    fallback: DEFAULT_REDIS_HISTORY_POINTS,
+    description: 'history points Redis keeps per metric, on top of RETENTION'
+  }),
+  setting({
+    key: 'redisRecoveryMs',
+    env: 'REDIS_RECOVERY_MS',
+    parser: int(2000, 600_000),
+    fallback: DEFAULT_REDIS_RECOVERY_MS,
+    unit: 'ms',
+    description: 'time publishes wait after Redis lost data, so every instance can raise the id counter',
+    details: 'publishes answer 503 meanwhile; see [When Redis loses data](#scale-out-redis-and---workers)'
+  }),
+  setting({ key: 'workers', env: 'WORKERS', parser: int(1, 256), fallback: 1, description: 'processes serving the port (node:cluster)', details: 'the per-address limits hold for the whole port' }),
+  setting({
+    key: 'instanceId',
+    env: 'INSTANCE_ID',
+    parser: text,
+    shownDefault: 'host:port[/wN]',
+    description: 'name of this instance in its self-metrics when several share one stream',
+    details: 'by default the host name and port, plus the worker\'s slot in a worker'
+  })
+] as const
 
-/** The flag of a setting: its env name in lower kebab case, PORT → --port. */
-export function flagOf (entry: Setting): string {
-  return `--${entry.env.toLowerCase().replaceAll('_', '-')}`
-}
+type Row = (typeof SETTINGS)[number]
+type RequiredKey<R> = R extends Setting<infer K, unknown, infer F> ? (undefined extends F ? never : K) : never
+type OptionalKey<R> = R extends Setting<infer K, unknown, infer F> ? (undefined extends F ? K : never) : never
+type ValueOf<R> = R extends Setting<string, infer T> ? T : never
+// Spelled out into one object type, so editors show the fields rather than the mapped types.
+type Flatten<T> = { [K in keyof T]: T[K] }
+
+/**
+ * The server's settings, one field per row of SETTINGS: a setting with a default is always there,
+ * one without is absent unless given. `help` says `--help` was given.
+ */
+export type Config = Flatten<
+  { readonly [R in Row as RequiredKey<R>]: ValueOf<R> } &
+  { readonly [R in Row as OptionalKey<R>]?: ValueOf<R> } &
+  { readonly help: boolean }
+>
+
+/** Every key of Config that a setting fills. */
+export type SettingKey = Row['key']
