@@ -33,7 +33,7 @@ function channelTo (worker: Worker): IpcChannel<LogMessage | LimitsMessage> {
 
 /**
  * The primary of `--workers N`: forks N workers that share the port. With the
- * embedded broker it also owns the SQLite log (the only process that opens
+ * embedded store it also owns the SQLite log (the only process that opens
  * DATA_DIR) and serves it to the workers over IPC; with Redis each worker
  * talks to Redis itself. Either way it keeps the per-address stream and rate
  * limits of the whole port (cluster/limits-host.ts). A worker that dies after it listened is replaced, in its slot.
@@ -45,7 +45,7 @@ export async function startPrimary (config: Config, options: PrimaryOptions): Pr
   cluster.setupPrimary({ serialization: 'advanced' })
   // Workers keep their own copy of the catalog: tell them what retention removes from it
   // (the first retention pass runs a timer's interval after `host` below is set).
-  const log = config.broker === 'sqlite' ? await openLog(config, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) }) : undefined
+  const log = config.store === 'sqlite' ? await openLog(config, { warn: options.warn, onForget: (metrics) => host?.forget(metrics, log?.latestId() ?? 0) }) : undefined
   const host = log === undefined ? undefined : new IpcLogHost(log)
   const limits = new LimitsHost()
   let stopping = false

@@ -41,7 +41,7 @@ const workerSlot = cluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : und
  * and across a worker's replacements, so the catalog does not gain names each time.
  */
 function instanceIdOf (config: Config): string | undefined {
-  if (config.instanceId !== undefined || (config.broker === 'sqlite' && !cluster.isWorker)) return config.instanceId
+  if (config.instanceId !== undefined || (config.store === 'sqlite' && !cluster.isWorker)) return config.instanceId
   const worker = workerSlot === undefined ? '' : `/w${workerSlot}`
   return `${hostname()}:${config.port}${worker}`.replace(/[^A-Za-z0-9_.:/-]/g, '-')
 }
@@ -73,7 +73,7 @@ async function main (): Promise<void> {
     await runPrimary(config)
     return
   }
-  const log = cluster.isWorker && config.broker === 'sqlite' ? await IpcEventLog.connect(primaryChannel) : undefined
+  const log = cluster.isWorker && config.store === 'sqlite' ? await IpcEventLog.connect(primaryChannel) : undefined
   const app = await buildApp({ ...config, ...withInstanceId(config) }, {
     webRoot: join(packageRoot(), 'web', 'dist'),
     ...(log === undefined ? {} : { log }),

@@ -14,11 +14,11 @@ export interface LogHooks {
   readonly onDataLoss?: (continuesFromId: EventId) => void
 }
 
-/** The log `config.broker` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
+/** The log `config.store` names: SQLite under `config.dataDir`, or Redis at `config.redisUrl`. */
 export async function openLog (config: Config, { warn, onForget, onDataLoss }: LogHooks): Promise<EventLog> {
-  if (config.broker === 'redis') {
+  if (config.store === 'redis') {
     return await RedisEventLog.open({
-      // parseConfig refuses BROKER=redis without REDIS_URL.
+      // parseConfig refuses STORE=redis without REDIS_URL.
       url: config.redisUrl ?? '',
       maxLen: config.redisMaxLen,
       historyPoints: config.redisHistoryPoints,

@@ -16,7 +16,12 @@ const HELP_FLAGS = new Set(['--help', '-h'])
 
 type Row = Setting<SettingKey>
 
-const BY_FLAG = new Map<string, Row>(SETTINGS.map((entry) => [entry.flag, entry]))
+/** Each setting by its flag, and by the flag of its older name. */
+const BY_FLAG = new Map<string, Row>()
+for (const entry of SETTINGS) {
+  BY_FLAG.set(entry.flag, entry)
+  if (entry.alias !== undefined) BY_FLAG.set(entry.alias.flag, entry)
+}
 
 /** A raw value and where it came from (`PORT` or `--port`), for error messages. */
 interface RawValue {
@@ -35,13 +40,19 @@ export function parseConfig (argv: readonly string[], env: Readonly<Record<strin
   const fromFlags = readFlags(argv)
   const config: Record<string, unknown> = { help: fromFlags.help }
   for (const entry of SETTINGS) {
-    const envRaw = env[entry.env]
-    const given = fromFlags.values.get(entry) ?? (envRaw === undefined ? undefined : { source: entry.env, raw: envRaw })
+    const given = fromFlags.values.get(entry) ?? fromEnv(entry, env)
     const value = given === undefined ? entry.fallback : parseValue(entry, given)
     if (value !== undefined) config[entry.key] = value
   }
   // Every SETTINGS row has been read through a parser typed for its key, so the record is a Config.
   return checkConfig(Object.freeze(config) as unknown as Config)
+}
+
+/** The raw value of a setting in `env`: its variable, else its older name. */
+function fromEnv (entry: Row, env: Readonly<Record<string, string | undefined>>): RawValue | undefined {
+  const source = env[entry.env] !== undefined || entry.alias === undefined ? entry.env : entry.alias.env
+  const raw = env[source]
+  return raw === undefined ? undefined : { source, raw }
 }
 
 function parseValue (entry: Row, { source, raw }: RawValue): unknown {

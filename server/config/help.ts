@@ -4,8 +4,9 @@ import { SETTINGS } from './settings.js'
 export function configHelp (): string {
   const rows = SETTINGS.map((entry) => {
     const flag = entry.isSwitch ? `${entry.flag}, --no-${entry.flag.slice(2)}` : `${entry.flag} <value>`
+    const alias = entry.alias === undefined ? '' : `; also read as ${entry.alias.env} and ${entry.alias.flag}`
     const fallback = entry.shownDefault === undefined ? ' (default: none)' : ` (default ${entry.shownDefault})`
-    return [flag, entry.env, entry.description + fallback] as const
+    return [flag, entry.env, entry.description + alias + fallback] as const
   })
   const flagWidth = Math.max(...rows.map(([flag]) => flag.length)) + 2
   const envWidth = Math.max(...rows.map(([, env]) => env.length)) + 2

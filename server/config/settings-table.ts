@@ -13,7 +13,9 @@ function cell (text: string): string {
 export function settingsTable (): string {
   const rows = SETTINGS.map((entry) => {
     const flag = entry.isSwitch ? `\`${entry.flag}\` / \`--no-${entry.flag.slice(2)}\`` : `\`${entry.flag}\``
-    const meaning = entry.details === undefined ? entry.description : `${entry.description}; ${entry.details}`
+    const details = entry.details === undefined ? '' : `; ${entry.details}`
+    const alias = entry.alias === undefined ? '' : `; also read as \`${entry.alias.env}\` and \`${entry.alias.flag}\``
+    const meaning = entry.description + details + alias
     return `| \`${entry.env}\` | ${flag} | ${cell(entry.shownDefault ?? 'none')} | ${cell(meaning)} |`
   })
   return ['| variable | flag | default | meaning |', '|---|---|---|---|', ...rows].join('\n')

@@ -35,9 +35,9 @@ export const DEFAULT_AUTH_FAILURE_LIMIT = 10
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
-/** Event logs the server can run on. */
-export const BROKERS = ['sqlite', 'redis'] as const
-export type Broker = (typeof BROKERS)[number]
+/** Stores the server can keep its events in. */
+export const STORES = ['sqlite', 'redis'] as const
+export type StoreKind = (typeof STORES)[number]
 
 /** Units a number setting may be given in; shown after its default. */
 type Unit = 'ms' | 'bytes'
@@ -48,6 +48,8 @@ interface Declaration<K extends string, T> {
   readonly key: K
   /** Environment variable; the flag is its name in lower kebab case (PORT → --port). */
   readonly env: string
+  /** An older name of the variable, still read, as is the flag made from it; the current name wins over it. */
+  readonly alias?: string
   readonly parser: Parser<T>
   /** The default as people read it, where printing `fallback` would not say it (a duration, a value worked out at start-up). */
   readonly shownDefault?: string
@@ -63,6 +65,7 @@ export interface Setting<K extends string = string, T = unknown, F extends T | u
   readonly key: K
   readonly env: string
   readonly flag: string
+  readonly alias: { readonly env: string, readonly flag: string } | undefined
   readonly parser: Parser<T>
   readonly fallback: F
   /** The default with its unit, e.g. `15000 ms`; undefined when there is none. */
@@ -83,11 +86,12 @@ export function flagOf (env: string): string {
 function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback: NoInfer<T> }): Setting<K, T, T>
 function setting<K extends string, T> (declared: Declaration<K, T>): Setting<K, T, undefined>
 function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback?: T }): Setting<K, T> {
-  const { key, env, parser, fallback, unit, description } = declared
+  const { key, env, alias, parser, fallback, unit, description } = declared
   return {
     key,
     env,
     flag: flagOf(env),
+    alias: alias === undefined ? undefined : { env: alias, flag: flagOf(alias) },
     parser,
     fallback,
     shownDefault: declared.shownDefault ?? showValue(fallback, unit),
@@ -299,18 +303,19 @@ export const SETTINGS = [
   setting({ key: 'selfMetrics', env: 'SELF_METRICS', parser: bool, fallback: true, description: 'publish the server\'s own metrics every second' }),
   setting({ key: 'demo', env: 'DEMO', parser: bool, fallback: false, description: 'run the simulated demo feed (trading and web analytics)' }),
   setting({
-    key: 'broker',
-    env: 'BROKER',
-    parser: oneOf(BROKERS),
+    key: 'store',
+    env: 'STORE',
+    alias: 'BROKER',
+    parser: oneOf(STORES),
     fallback: 'sqlite',
-    description: 'where events are shared: sqlite (embedded) | redis (several instances)',
+    description: 'where events are stored: sqlite (embedded) | redis (shared by several instances)',
     details: 'see [Scale-out](#scale-out-redis-and---workers)'
   }),
   setting({
     key: 'redisUrl',
     env: 'REDIS_URL',
     parser: text,
-    description: 'Redis to share events through, redis://host:port (required with BROKER=redis)',
+    description: 'Redis to share events through, redis://host:port (required with STORE=redis)',
     details: 'in full `redis://[user:password@]host:port[/db]`'
   }),
   setting({

@@ -17,6 +17,7 @@ t.test('the table has one row per setting, with its variable, flag and default',
   t.match(settingsTable(), /\n\| `HEARTBEAT_MS` \| `--heartbeat-ms` \| 15000 ms \| interval between SSE keep-alive comments; /, 'a default shows its unit')
   t.match(settingsTable(), /\n\| `RETENTION` \| `--retention` \| 7d \|/, 'a duration shows in its largest unit')
   t.match(settingsTable(), /\n\| `PUBLISH_TOKEN` \| `--publish-token` \| none \|/)
+  t.match(settingsTable(), /\n\| `STORE` \| `--store` \| sqlite \| [^\n]*; also read as `BROKER` and `--broker` \|\n/, 'an older name is mentioned once, in its row')
   t.match(settingsTable(), /\n\| `LOG_LEVEL` \| `--log-level` \| info \| fatal \\\| error \\\| warn/, 'a | in a cell is escaped')
 })
 
