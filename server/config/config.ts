@@ -1,6 +1,7 @@
 import { checkConfig } from './checks.js'
 import { ConfigError } from './config-error.js'
-import { SETTINGS, type Config, type Setting, type SettingKey } from './settings.js'
+import type { Setting } from './setting.js'
+import { SETTINGS, type Config, type SettingKey } from './settings.js'
 
 /**
  * Settings from the environment and command-line flags (flags win), checked once at

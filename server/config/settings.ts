@@ -1,4 +1,5 @@
-import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, showDuration, text, type Parser } from './parsers.js'
+import { bool, duration, hostNames, int, oneOf, origins, proxyTrust, showDuration, text } from './parsers.js'
+import { setting, type Setting } from './setting.js'
 // Defaults that belong to a module are defined there, once.
 import { DEFAULT_MAX_FILTER_GLOBS } from '../core/topic-filter.js'
 import { DEFAULT_FLUSH_MS, DEFAULT_MAX_FILTER_GROUPS } from '../hub/hub.js'
@@ -38,73 +39,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 /** Stores the server can keep its events in. */
 export const STORES = ['sqlite', 'redis'] as const
 export type StoreKind = (typeof STORES)[number]
-
-/** Units a number setting may be given in; shown after its default. */
-type Unit = 'ms' | 'bytes'
-
-/** One setting as written in SETTINGS, but for its default (`fallback`). */
-interface Declaration<K extends string, T> {
-  /** Field of Config. */
-  readonly key: K
-  /** Environment variable; the flag is its name in lower kebab case (PORT → --port). */
-  readonly env: string
-  /** An older name of the variable, still read, as is the flag made from it; the current name wins over it. */
-  readonly alias?: string
-  readonly parser: Parser<T>
-  /** The default as people read it, where printing `fallback` would not say it (a duration, a value worked out at start-up). */
-  readonly shownDefault?: string
-  readonly unit?: Unit
-  /** Plain text on one line, for `--help` and the README. */
-  readonly description: string
-  /** More for the README's table only, in Markdown. */
-  readonly details?: string
-}
-
-/** One row of SETTINGS: a Declaration with what it implies worked out. */
-export interface Setting<K extends string = string, T = unknown, F extends T | undefined = T | undefined> {
-  readonly key: K
-  readonly env: string
-  readonly flag: string
-  readonly alias: { readonly env: string, readonly flag: string } | undefined
-  readonly parser: Parser<T>
-  readonly fallback: F
-  /** The default with its unit, e.g. `15000 ms`; undefined when there is none. */
-  readonly shownDefault: string | undefined
-  /** True for a boolean: its flag takes no value and has a `--no-` form. */
-  readonly isSwitch: boolean
-  readonly description: string
-  readonly details: string | undefined
-}
-
-/** The flag of an environment variable: its name in lower kebab case, PORT → --port. */
-export function flagOf (env: string): string {
-  return `--${env.toLowerCase().replaceAll('_', '-')}`
-}
-
-// Generic so the compiler checks that each row's fallback fits its parser, and keeps each row's types for Config:
-// a setting with a fallback is always in Config, one without is left out unless given.
-function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback: NoInfer<T> }): Setting<K, T, T>
-function setting<K extends string, T> (declared: Declaration<K, T>): Setting<K, T, undefined>
-function setting<K extends string, T> (declared: Declaration<K, T> & { readonly fallback?: T }): Setting<K, T> {
-  const { key, env, alias, parser, fallback, unit, description } = declared
-  return {
-    key,
-    env,
-    flag: flagOf(env),
-    alias: alias === undefined ? undefined : { env: alias, flag: flagOf(alias) },
-    parser,
-    fallback,
-    shownDefault: declared.shownDefault ?? showValue(fallback, unit),
-    isSwitch: parser === (bool as Parser<unknown>),
-    description,
-    details: declared.details
-  }
-}
-
-function showValue (value: unknown, unit: Unit | undefined): string | undefined {
-  if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined
-  return unit === undefined ? String(value) : `${String(value)} ${unit}`
-}
 
 /** Every setting, in help order. */
 export const SETTINGS = [
