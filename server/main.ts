@@ -8,7 +8,7 @@ import { buildApp } from './app.js'
 import { LimitsClient } from './cluster/limits-client.js'
 import type { LimitsMessage } from './cluster/limits-protocol.js'
 import { startPrimary, WORKER_SLOT_ENV } from './cluster/primary.js'
-import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config.js'
+import { ConfigError, configHelp, parseConfig, publishTokens, type Config } from './config/config.js'
 import type { IpcChannel, LogMessage } from './log/cluster/ipc-protocol.js'
 import { StoreOpenError } from './log/errors.js'
 import { startDemoFeed } from './sources/demo-feed.js'
@@ -40,7 +40,7 @@ const workerSlot = cluster.isWorker ? Number(process.env[WORKER_SLOT_ENV]) : und
  * and across a worker's replacements, so the catalog does not gain names each time.
  */
 function instanceIdOf (config: Config): string | undefined {
-  if (config.instanceId !== undefined || (config.broker === 'sqlite' && !cluster.isWorker)) return config.instanceId
+  if (config.instanceId !== undefined || (config.store === 'sqlite' && !cluster.isWorker)) return config.instanceId
   const worker = workerSlot === undefined ? '' : `/w${workerSlot}`
   return `${hostname()}:${config.port}${worker}`.replace(/[^A-Za-z0-9_.:/-]/g, '-')
 }

@@ -1,6 +1,6 @@
 import { BlockList, isIPv6 } from 'node:net'
 import { normalizeIP } from '@fastify/rate-limit'
-import type { ProxyTrust } from '../config-parsers.js'
+import type { ProxyTrust } from '../config/parsers.js'
 
 /** Who a client is, for the per-address limits: which proxies to believe, and the key it is counted under. */
 

@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { ConfigError, type Config } from '../config.js'
+import { ConfigError, type Config } from '../config/config.js'
 
 /** The certificate and private key for HTTPS, read once at startup. */
 export interface TlsFiles {

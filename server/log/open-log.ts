@@ -7,7 +7,7 @@ import { SqliteEventLog } from './sqlite/sqlite-event-log.js'
 
 /** The settings that choose and size the log; a Config has them all. */
 export interface LogSettings {
-  readonly broker: 'sqlite' | 'redis'
+  readonly store: 'sqlite' | 'redis'
   readonly dataDir: string
   readonly redisUrl?: string | undefined
   readonly redisMaxLen: number
@@ -42,23 +42,23 @@ export type LogRole =
 type ServingRole = Exclude<LogRole, { kind: 'primary' }>
 
 /**
- * The log this process uses, chosen here and nowhere else. With `broker` sqlite
+ * The log this process uses, chosen here and nowhere else. With `store` sqlite
  * the file under `dataDir` belongs to one process: a process on its own or a
  * cluster's primary opens it, and a worker uses the primary's over IPC. With
- * `broker` redis, every process that serves requests connects to `redisUrl`
+ * `store` redis, every process that serves requests connects to `redisUrl`
  * itself, and a primary, which serves none, opens no log (undefined).
  */
 export async function openLog (config: LogSettings, role: ServingRole, hooks: LogHooks): Promise<EventLog>
 export async function openLog (config: LogSettings, role: LogRole, hooks: LogHooks): Promise<EventLog | undefined>
 export async function openLog (config: LogSettings, role: LogRole, hooks: LogHooks): Promise<EventLog | undefined> {
-  if (config.broker === 'redis') return role.kind === 'primary' ? undefined : await openRedis(config, hooks)
+  if (config.store === 'redis') return role.kind === 'primary' ? undefined : await openRedis(config, hooks)
   if (role.kind === 'worker') return await IpcEventLog.connect(role.primary)
   return openSqlite(config, hooks)
 }
 
 async function openRedis (config: LogSettings, { warn, onDataLoss }: LogHooks): Promise<RedisEventLog> {
   return await RedisEventLog.open({
-    // parseConfig refuses BROKER=redis without REDIS_URL.
+    // parseConfig refuses STORE=redis without REDIS_URL.
     url: config.redisUrl ?? '',
     maxLen: config.redisMaxLen,
     historyPoints: config.redisHistoryPoints,

@@ -71,7 +71,7 @@ export interface PulseboardOptions {
   readonly maxClients: number
   /** CPU to pin the server to (default 0). */
   readonly cpu?: number
-  /** Extra environment, e.g. BROKER and REDIS_URL. */
+  /** Extra environment, e.g. STORE and REDIS_URL. */
   readonly env?: Readonly<Record<string, string>>
   readonly heartbeatMs?: number
   /** Write a V8 CPU profile of the server into this directory (node --cpu-prof). */

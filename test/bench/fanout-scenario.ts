@@ -21,7 +21,7 @@ export interface Scenario {
   /** Server --heartbeat-ms (Pulseboard only; default the server's 15 s). */
   readonly heartbeatMs?: number
   /**
-   * Pulseboard instances sharing one redis-server (BROKER=redis), instance i pinned to CPU i,
+   * Pulseboard instances sharing one redis-server (STORE=redis), instance i pinned to CPU i,
    * subscribers spread over them, points published to the first; absent = one on the embedded SQLite log.
    */
   readonly instances?: number
@@ -87,7 +87,7 @@ async function startFor (scenario: Scenario, options: RunOptions): Promise<Serve
   if (scenario.instances === undefined) return one(await startPulseboard(withProfile))
   const teardowns: Array<() => unknown> = []
   const redis = await startRedis({ teardown: (fn) => teardowns.push(fn), plan: () => { throw new Error(`the ${scenario.name} scenario needs redis-server`) } })
-  const env = { BROKER: 'redis', REDIS_URL: redis!.url }
+  const env = { STORE: 'redis', REDIS_URL: redis!.url }
   const list = await Promise.all(Array.from({ length: scenario.instances }, async (_, cpu) => await startPulseboard({ ...withProfile, cpu, env })))
   return {
     list,

@@ -41,7 +41,7 @@
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { DEFAULT_HEARTBEAT_MS } from '../../server/config-settings.js'
+import { DEFAULT_HEARTBEAT_MS } from '../../server/config/settings.js'
 import { runScenario, type Row, type RunOptions, type Scenario } from './fanout-scenario.js'
 import { printTable } from './process-stats.js'
 

@@ -21,7 +21,7 @@ export interface PoolStats {
 }
 
 export interface PoolOptions {
-  /** Port of the server; with several (instances behind one broker), subscriber i connects to `port[i % length]`. */
+  /** Port of the server; with several (instances sharing one store), subscriber i connects to `port[i % length]`. */
   readonly port: number | readonly number[]
   readonly subscribers: number
   /** Request path of subscriber `i`, e.g. `/api/stream?metrics=bench.*`. */

@@ -12,7 +12,7 @@ interface Instance { app: PulseboardApp, url: string }
 
 async function startInstance (t: { teardown: (fn: () => unknown) => void }, redisUrl: string): Promise<Instance> {
   // The shortest recovery window allowed, so the test waits as little as a user could configure.
-  return await startTestServer(t, { broker: 'redis', redisUrl, heartbeatMs: 1000, redisRecoveryMs: 2000 })
+  return await startTestServer(t, { store: 'redis', redisUrl, heartbeatMs: 1000, redisRecoveryMs: 2000 })
 }
 
 async function getJson<T> (url: string): Promise<T> {

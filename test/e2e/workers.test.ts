@@ -110,7 +110,7 @@ t.test('a replacement worker publishes its self-metrics under the name of the sl
 })
 
 t.test('a worker that cannot start stops the whole cluster with exit code 1', async (t) => {
-  const { code, stderr } = await runServer(['--workers', '2', '--port', '0'], { BROKER: 'redis', REDIS_URL: 'redis://127.0.0.1:1' })
+  const { code, stderr } = await runServer(['--workers', '2', '--port', '0'], { STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' })
   t.equal(code, 1)
   t.match(stderr, /cannot open event store redis:\/\/127\.0\.0\.1:1/, 'the worker says why, in one line')
   t.match(stderr, /a worker could not start/)
@@ -119,7 +119,7 @@ t.test('a worker that cannot start stops the whole cluster with exit code 1', as
 t.test('--workers 2 with Redis: each worker reads the stream itself', async (t) => {
   const redis = await startRedis(t)
   if (redis === undefined) return
-  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false', BROKER: 'redis', REDIS_URL: redis.url }, { timeoutMs: STARTUP_MS })
+  const server = await startServer(t, ['--workers', '2'], { SELF_METRICS: 'false', STORE: 'redis', REDIS_URL: redis.url }, { timeoutMs: STARTUP_MS })
   await checkCluster(t, server.url, 'redis')
 })
 

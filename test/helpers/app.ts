@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp, type AppDeps, type PulseboardApp } from '../../server/app.js'
-import { parseConfig, type Config } from '../../server/config.js'
+import { parseConfig, type Config } from '../../server/config/config.js'
 
 /** The built dashboard, as `npm run build` leaves it. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))

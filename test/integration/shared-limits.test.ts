@@ -3,7 +3,7 @@ import type { PulseboardApp } from '../../server/app.js'
 import { LimitsClient } from '../../server/cluster/limits-client.js'
 import { LimitsHost } from '../../server/cluster/limits-host.js'
 import type { LimitsMessage } from '../../server/cluster/limits-protocol.js'
-import type { Config } from '../../server/config.js'
+import type { Config } from '../../server/config/config.js'
 import { buildTestApp } from '../helpers/app.js'
 import { channelPair, type ChannelPair } from '../helpers/ipc-channel-pair.js'
 

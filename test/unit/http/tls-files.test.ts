@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError } from '../../../server/config.js'
+import { ConfigError } from '../../../server/config/config.js'
 import { readTlsFiles } from '../../../server/http/tls-files.js'
 import { tempDir } from '../../helpers/app.js'
 import { selfSignedCertificate } from '../../helpers/tls.js'

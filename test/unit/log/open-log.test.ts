@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseConfig } from '../../../server/config.js'
+import { parseConfig } from '../../../server/config/config.js'
 import { IpcEventLog } from '../../../server/log/cluster/ipc-event-log.js'
 import { IpcLogHost } from '../../../server/log/cluster/ipc-log-host.js'
 import type { LogMessage } from '../../../server/log/cluster/ipc-protocol.js'
@@ -30,6 +30,6 @@ t.test('with SQLite, a process on its own and a cluster primary open the file; a
 })
 
 t.test('with Redis, a cluster primary opens no log: each worker connects to Redis itself', async (t) => {
-  const config = { ...parseConfig([], {}), dataDir: t.testdir(), broker: 'redis' as const, redisUrl: 'redis://127.0.0.1:1' }
+  const config = { ...parseConfig([], {}), dataDir: t.testdir(), store: 'redis' as const, redisUrl: 'redis://127.0.0.1:1' }
   t.equal(await openLog(config, { kind: 'primary' }, hooks), undefined)
 })

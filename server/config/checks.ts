@@ -1,13 +1,13 @@
-import type { Config } from './config.js'
+import type { Config } from './settings.js'
 import { ConfigError } from './config-error.js'
-import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './config-tokens.js'
+import { MIN_TOKEN_LENGTH, publishTokens, splitTokens } from './tokens.js'
 
 /**
  * Checks that need several settings at once, run after each one has been read on its own.
  * @throws {ConfigError} naming the setting to add or change
  */
 export function checkConfig (config: Config): Config {
-  return checkBroker(checkTls(checkExposure(checkTokens(config))))
+  return checkStore(checkTls(checkExposure(checkTokens(config))))
 }
 
 /**
@@ -44,8 +44,8 @@ function checkTls (config: Config): Config {
   throw new ConfigError(missing, `${missing} must be set too: HTTPS needs both TLS_CERT (certificate file) and TLS_KEY (private key file)`)
 }
 
-/** A Redis broker needs to know where Redis is. */
-function checkBroker (config: Config): Config {
-  if (config.broker !== 'redis' || config.redisUrl !== undefined) return config
-  throw new ConfigError('REDIS_URL', 'BROKER=redis needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379')
+/** A Redis store needs to know where Redis is. */
+function checkStore (config: Config): Config {
+  if (config.store !== 'redis' || config.redisUrl !== undefined) return config
+  throw new ConfigError('REDIS_URL', 'STORE=redis needs REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379')
 }

@@ -1,5 +1,3 @@
-import type { Config } from './config.js'
-
 /** Shortest token accepted, in characters: anything shorter can be guessed. */
 export const MIN_TOKEN_LENGTH = 16
 
@@ -9,11 +7,11 @@ export function splitTokens (list: string | undefined): string[] {
 }
 
 /** The tokens in PUBLISH_TOKEN: one, or several separated by commas. */
-export function publishTokens (config: Pick<Config, 'publishToken'>): string[] {
+export function publishTokens (config: { readonly publishToken?: string | undefined }): string[] {
   return splitTokens(config.publishToken)
 }
 
 /** The tokens in READ_TOKEN: one, or several separated by commas; none means reading is open. */
-export function readTokens (config: Pick<Config, 'readToken'>): string[] {
+export function readTokens (config: { readonly readToken?: string | undefined }): string[] {
   return splitTokens(config.readToken)
 }

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { canonicalHost } from './http/host-names.js'
+import { canonicalHost } from '../http/host-names.js'
 
 /** Readers of one setting's raw string, each saying what it expects for error messages. */
 
@@ -31,6 +31,13 @@ export function oneOf<T extends string> (choices: readonly T[]): Parser<T> {
 }
 
 const DURATION_UNITS_MS = new Map([['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000]])
+
+/** A duration in ms as `duration` reads it, in the largest unit that divides it: 604800000 → 7d. */
+export function showDuration (ms: number): string {
+  // The last unit, ms, divides every whole number of ms.
+  const [unit, size] = [...DURATION_UNITS_MS].reverse().find(([, size]) => ms % size === 0)!
+  return `${ms / size}${unit}`
+}
 
 /** A duration such as `7d`, `12h`, `30m`, `90s` or `500ms`; a bare number is ms. */
 export function duration (minMs: number, maxMs: number): Parser<number> {

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ConfigError, configHelp, parseConfig, publishTokens, readTokens } from '../../server/config.js'
-import { DEFAULT_PORT } from '../../server/config-settings.js'
+import { ConfigError, configHelp, parseConfig, publishTokens, readTokens } from '../../../server/config/config.js'
+import { DEFAULT_PORT } from '../../../server/config/settings.js'
 
 /** Runs parseConfig and returns the ConfigError it throws; throws (failing the test) when it does not. */
 function configError (argv: string[], env: Record<string, string | undefined> = {}): ConfigError {
@@ -45,7 +45,7 @@ t.test('defaults', async (t) => {
     maxQueuedReads: 64,
     selfMetrics: true,
     demo: false,
-    broker: 'sqlite',
+    store: 'sqlite',
     redisMaxLen: 1000000,
     redisHistoryPoints: 20000,
     redisRecoveryMs: 5000,
@@ -96,7 +96,7 @@ t.test('reads every setting from the environment', async (t) => {
     MAX_QUEUED_READS: '3',
     SELF_METRICS: 'no',
     DEMO: 'YES',
-    BROKER: 'redis',
+    STORE: 'redis',
     REDIS_URL: 'redis://10.0.0.5:6379/2',
     REDIS_MAXLEN: '5000',
     REDIS_HISTORY_POINTS: '100',
@@ -140,7 +140,7 @@ t.test('reads every setting from the environment', async (t) => {
     maxQueuedReads: 3,
     selfMetrics: false,
     demo: true,
-    broker: 'redis',
+    store: 'redis',
     redisUrl: 'redis://10.0.0.5:6379/2',
     redisMaxLen: 5000,
     redisHistoryPoints: 100,
@@ -318,11 +318,26 @@ t.test('TRUST_PROXY takes addresses, CIDR ranges and range names, or a hop count
   }
 })
 
-t.test('BROKER=redis needs REDIS_URL', async (t) => {
-  const err = configError([], { BROKER: 'redis' })
+t.test('STORE=redis needs REDIS_URL', async (t) => {
+  const err = configError([], { STORE: 'redis' })
   t.equal(err.setting, 'REDIS_URL')
-  t.match(err.message, /REDIS_URL/)
-  const config = parseConfig(['--broker', 'redis', '--redis-url', 'redis://127.0.0.1:6390', '--workers', '2'], {})
-  t.same([config.broker, config.redisUrl, config.workers], ['redis', 'redis://127.0.0.1:6390', 2])
-  t.equal(configError([], { BROKER: 'kafka' }).setting, 'BROKER')
+  t.match(err.message, /^STORE=redis needs REDIS_URL/)
+  const config = parseConfig(['--store', 'redis', '--redis-url', 'redis://127.0.0.1:6390', '--workers', '2'], {})
+  t.same([config.store, config.redisUrl, config.workers], ['redis', 'redis://127.0.0.1:6390', 2])
+  t.equal(configError([], { STORE: 'kafka' }).setting, 'STORE')
+})
+
+t.test('BROKER and --broker, the older names of STORE and --store, are still read', async (t) => {
+  const redisUrl = 'redis://127.0.0.1:6390'
+  t.equal(parseConfig([], { BROKER: 'redis', REDIS_URL: redisUrl }).store, 'redis')
+  t.equal(parseConfig(['--broker', 'redis', '--redis-url', redisUrl], {}).store, 'redis')
+  t.equal(parseConfig(['--broker=redis', '--redis-url', redisUrl], {}).store, 'redis')
+  t.equal(parseConfig([], { STORE: 'sqlite', BROKER: 'redis' }).store, 'sqlite', 'STORE wins over BROKER')
+  t.equal(parseConfig(['--store', 'sqlite'], { BROKER: 'redis' }).store, 'sqlite', 'a flag wins over either variable')
+  t.equal(parseConfig(['--store', 'redis', '--broker', 'sqlite'], {}).store, 'sqlite', 'the last flag wins')
+  t.match(configError([], { BROKER: 'kafka' }), { setting: 'BROKER', message: 'BROKER must be one of sqlite, redis (got "kafka")' }, 'validated as STORE is')
+  t.match(configError(['--broker', 'kafka']), { setting: '--broker' })
+  t.match(configError([], { BROKER: 'redis' }), { setting: 'REDIS_URL' })
+  t.match(configHelp(), /\n {2}--store <value> +STORE +where events are stored: .*; also read as BROKER and --broker \(default sqlite\)\n/)
+  t.equal(configHelp().match(/BROKER/g)?.length, 1, 'help names the older name once')
 })
