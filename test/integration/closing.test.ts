@@ -11,9 +11,10 @@ t.test('a request in flight when the server starts closing gets its answer, and 
   const body = JSON.stringify({ metric: 'closing.m', value: 1 })
   const req = request(`${url}/api/events`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } })
   const answered = once(req, 'response') as Promise<[IncomingMessage]>
+  const received = once(app.server, 'request')
   // Half the body: the connection is busy, not idle, when close() starts, so it is not closed as idle.
   req.write(body.slice(0, 10))
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await within(received, 'the request reaching the server')
   const closed = app.close()
   req.end(body.slice(10))
   const [response] = await within(answered, 'the answer')
