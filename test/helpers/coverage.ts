@@ -26,10 +26,17 @@ interface ScriptCoverage {
   readonly functions: readonly FunctionCoverage[]
 }
 
+/** The fields of a source map (version 3) that coverage needs. */
+interface SourceMapData {
+  readonly sources: readonly string[]
+  readonly sourcesContent?: ReadonlyArray<string | null>
+  readonly mappings: string
+}
+
 /** A source map as Node caches it beside a coverage file. */
 interface CachedSourceMap {
   readonly lineLengths: readonly number[]
-  readonly data: unknown
+  readonly data: SourceMapData
 }
 
 interface ProcessCoverage {
@@ -47,6 +54,76 @@ const dependencyPrefix = measured ? `${pathToFileURL(join(projectRoot, 'node_mod
 
 /** Whether this test file runs with coverage, so the processes it starts should report theirs. */
 export const coverageEnabled = measured
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/** The numbers of one segment of a source map's `mappings` (base64 VLQ). */
+function decodeSegment (segment: string): number[] {
+  const values: number[] = []
+  let value = 0
+  let shift = 0
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char)
+    value += (digit & 31) << shift
+    shift += 5
+    if ((digit & 32) !== 0) continue
+    values.push((value & 1) === 1 ? -(value >>> 1) : value >>> 1)
+    value = 0
+    shift = 0
+  }
+  return values
+}
+
+function encodeSegment (values: readonly number[]): string {
+  let text = ''
+  for (const value of values) {
+    let rest = value < 0 ? (-value << 1) | 1 : value << 1
+    do {
+      const digit = rest & 31
+      rest >>>= 5
+      text += BASE64[rest > 0 ? digit | 32 : digit]
+    } while (rest > 0)
+  }
+  return text
+}
+
+/**
+ * The map without the sources `keep` refuses, and without the mappings into them, which become
+ * unmapped. A bundle (the dashboard's holds Chart.js) would otherwise bring each dependency
+ * into the report as a file of its own, and every line of a source in the map counts.
+ */
+function withSourcesOnly (map: SourceMapData, keep: (source: string) => boolean): SourceMapData {
+  const newIndex = new Map<number, number>()
+  map.sources.forEach((source, i) => { if (keep(source)) newIndex.set(i, newIndex.size) })
+  // Source, line, column and name are relative to the previous segment across the whole map,
+  // the generated column to the previous segment on its line; `read` and `written` carry them.
+  const read = [0, 0, 0, 0]
+  const written = [0, 0, 0, 0]
+  const mappings = map.mappings.split(';').map((line) => {
+    let column = 0
+    let writtenColumn = 0
+    return line.split(',').filter((segment) => segment !== '').map((segment) => {
+      const [columnDelta = 0, ...rest] = decodeSegment(segment)
+      column += columnDelta
+      rest.forEach((delta, i) => { read[i]! += delta })
+      const source = rest.length === 0 ? undefined : newIndex.get(read[0]!)
+      const values = [column - writtenColumn]
+      writtenColumn = column
+      if (source !== undefined) {
+        const absolute = [source, read[1]!, read[2]!, read[3]!].slice(0, rest.length)
+        absolute.forEach((value, i) => { values.push(value - written[i]!); written[i] = value })
+      }
+      return encodeSegment(values)
+    }).join(',')
+  }).join(';')
+  const kept = (_: unknown, i: number): boolean => newIndex.has(i)
+  return {
+    ...map,
+    sources: map.sources.filter(kept),
+    ...(map.sourcesContent === undefined ? {} : { sourcesContent: map.sourcesContent.filter(kept) }),
+    mappings
+  }
+}
 
 /**
  * Line coverage alone of a script. A source seen through a bundle's source map and through
@@ -72,7 +149,10 @@ function report (coverage: ProcessCoverage): void {
   const scripts = coverage.result.filter((script) => ours(script.url) && maps[script.url] !== undefined)
   if (scripts.length === 0) return
   const result = scripts.map((script) => linesOnly(script, id))
-  const sourceMapCache = Object.fromEntries(scripts.map((script, i) => [result[i]!.url, maps[script.url]]))
+  const sourceMapCache = Object.fromEntries(scripts.map((script, i) => {
+    const { lineLengths, data } = maps[script.url]!
+    return [result[i]!.url, { lineLengths, data: withSourcesOnly(data, ours) }]
+  }))
   const dir = join(projectRoot, '.tap', 'coverage')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, `${id}.json`), JSON.stringify({ result, 'source-map-cache': sourceMapCache }))
@@ -123,7 +203,7 @@ export function reportBrowserCoverage (webRoot: string, scripts: readonly Browse
     result.push({ url, functions: script.functions })
     const mapFile = `${file}.map`
     if (!existsSync(mapFile)) continue
-    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] }
+    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapData
     // Absolute, as Node caches them, so they resolve the same wherever the report runs.
     const data = { ...map, sources: map.sources.map((source) => pathToFileURL(resolve(dirname(file), source)).href) }
     sourceMapCache[url] = { lineLengths: script.source.split('\n').map((line) => line.length), data }
