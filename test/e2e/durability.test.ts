@@ -65,30 +65,22 @@ function isZombie (pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
 }
 
-t.test('kills at random moments during publishing never lose an acknowledged point', async (t) => {
+t.test('a kill at a random moment during publishing never loses an acknowledged point', async (t) => {
   const dataDir = tempDir(t)
   const total = 20_000
-  const acked = new Set<number>()
-  let lastSeen = 0
-  for (let round = 0; round < 3; round++) {
-    const server = await startServer(t, args, { DATA_DIR: dataDir })
-    // Some but not all acknowledged: at most 4 publishers × 300 points are in flight when it lands.
-    // In the first half, so that a round stays short.
-    const killAt = 1 + Math.floor(Math.random() * total / 2)
-    const roundAcked = await publishMixed(server.url, total, 4, (count) => { if (count >= killAt) server.process.kill('SIGKILL') })
-    t.ok(roundAcked.length >= killAt && roundAcked.length < total, `round ${round}: killed mid-publish, after ${roundAcked.length} of ${total} acknowledgements`)
-    for (const id of roundAcked) acked.add(id)
-    await server.exited
-    const check = await startServer(t, args, { DATA_DIR: dataDir })
-    const stored = new Set(await replayedIds(check, 0))
-    const missing = [...acked].filter((id) => !stored.has(id))
-    t.same(missing, [], `round ${round}: no acknowledged id is missing (${acked.size} acknowledged)`)
-    const newest = Math.max(0, ...stored)
-    t.ok(newest >= lastSeen, 'ids never go back')
-    lastSeen = newest
-    check.process.kill('SIGKILL')
-    await check.exited
-  }
+  const server = await startServer(t, args, { DATA_DIR: dataDir })
+  // Some but not all acknowledged: at most 4 publishers × 300 points are in flight when it lands.
+  // In the first half, so that the test stays short; each run picks another moment.
+  const killAt = 1 + Math.floor(Math.random() * total / 2)
+  const acked = await publishMixed(server.url, total, 4, (count) => { if (count >= killAt) server.process.kill('SIGKILL') })
+  t.ok(acked.length >= killAt && acked.length < total, `killed mid-publish, after ${acked.length} of ${total} acknowledgements`)
+  await server.exited
+  const check = await startServer(t, args, { DATA_DIR: dataDir })
+  const stored = await replayedIds(check, 0)
+  const storedSet = new Set(stored)
+  t.same(acked.filter((id) => !storedSet.has(id)), [], `no acknowledged id is missing (${acked.length} acknowledged)`)
+  const next = await post(check.url, { metric: 'after.kill', value: 1 })
+  t.equal((next.body as { firstId: number }).firstId, Math.max(0, ...stored) + 1, 'ids continue after the newest stored id')
 })
 
 t.test('start-up fails with one clear line on an unusable DATA_DIR', async (t) => {

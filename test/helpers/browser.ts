@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import tap from 'tap'
+import { WEB_ROOT } from './app.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js'
+import { coverageEnabled, reportBrowserCoverage } from './coverage.js'
 
 /** The parts of a tap `Test` the helper needs. */
 export interface BrowserTest {
@@ -42,6 +44,24 @@ async function sharedBrowser (): Promise<Browser> {
 }
 
 /**
+ * Records the dashboard's script coverage in `page` across navigations, reported when the
+ * page is closed or, if it is still open, when the test ends: a closed page has none to give.
+ */
+async function measure (page: Page, measuredPages: Map<Page, () => Promise<void>>): Promise<void> {
+  await page.coverage.startJSCoverage({ resetOnNavigation: false })
+  const reportCoverage = async (): Promise<void> => {
+    measuredPages.delete(page)
+    reportBrowserCoverage(WEB_ROOT, await page.coverage.stopJSCoverage())
+  }
+  measuredPages.set(page, reportCoverage)
+  const close = page.close.bind(page)
+  page.close = async (options) => {
+    if (measuredPages.has(page)) await reportCoverage()
+    await close(options)
+  }
+}
+
+/**
  * A fresh browser context (its own cookies, storage and cache, like a new profile) in the
  * file's shared Chromium; the context is closed when the test ends.
  *
@@ -59,13 +79,19 @@ export async function launchBrowser (t: BrowserTest, options: BrowserOptions = {
     viewport: { width: 1280, height: 800, ...options.viewport },
     colorScheme: options.colorScheme ?? 'dark'
   })
-  t.teardown(async () => await context.close())
+  // Pages whose script coverage is still to be reported, each with the function that reports it.
+  const measuredPages = new Map<Page, () => Promise<void>>()
+  t.teardown(async () => {
+    await Promise.all([...measuredPages.values()].map(async (reportCoverage) => await reportCoverage()))
+    await context.close()
+  })
   const errors: string[] = []
   return {
     context,
     errors,
     newPage: async () => {
       const page = await context.newPage()
+      if (coverageEnabled) await measure(page, measuredPages)
       page.on('console', (message) => {
         if (message.type() === 'error') errors.push(`console: ${message.text()}`)
       })
