@@ -115,7 +115,7 @@ function floorNotes (row: Row, check: Check, pulse: Row | undefined): void {
   else check.notes.push(`${pulse.scenario} p99 = ${(num(pulse, 'p99 ms') / num(row, 'p99 ms')).toFixed(2)}× this p99`)
 }
 
-/** Per scenario, its targets from the issue; `base` is the pulse-10k row, for comparisons. */
+/** Per scenario, its goals (docs/performance.md); `base` is the pulse-10k row, for comparisons. */
 const TARGETS: Record<string, (row: Row, check: Check, base: Row | undefined, rows: readonly Row[]) => void> = {
   'pulse-5k': (row, check) => {
     // Every delivery arrives: none lost at the full offered rate (deliveries/s itself dips below 500,000
@@ -152,7 +152,7 @@ const TARGETS: Record<string, (row: Row, check: Check, base: Row | undefined, ro
   }
 }
 
-/** Checks one row against the issue's targets, and RSS per idle subscriber on every row. */
+/** Checks one row against its goals, and RSS per idle subscriber on every row. */
 function verdict (row: Row, base: Row | undefined, rows: readonly Row[]): string {
   const check: Check = { notes: [], misses: [] }
   expect(check, num(row, 'KB/idle sub') <= MAX_KB_PER_IDLE_SUB, `KB/idle sub > ${MAX_KB_PER_IDLE_SUB}`)

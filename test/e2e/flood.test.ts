@@ -126,9 +126,8 @@ t.test('a client that never reads is cut off during a 50 MB flood, server memory
   // The bound covers everything the server holds during the flood, its in-memory resume window included.
   const growth = rssMax - rssBefore
   t.comment(`flood of ${mb(streamedBytes)} to 3 readers in ${elapsedMs} ms; server RSS ${mb(rssBefore)} before, ${mb(rssMax)} at most (+${mb(growth)})`)
-  // Measured 28–35 MiB. Most of the growth is V8 sizing its heap to the ingest's garbage: the resume
-  // window's byte bound (WINDOW_BYTES) and the --optimize-for-size that `npm start` gives Node keep it
-  // down (without that flag it was 87–109 MiB, and 140–177 MiB before the byte bound too).
+  // Most of the growth is V8 sizing its heap to the ingest's garbage: the resume window's byte bound
+  // (WINDOW_BYTES) and the --optimize-for-size that `npm start` gives Node keep it down (docs/performance.md).
   t.ok(growth < 100 * MiB, `server RSS grew by less than 100 MiB (grew ${mb(growth)})`)
   t.equal(server.process.exitCode, null, 'the server is still running')
 })
