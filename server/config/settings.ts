@@ -188,7 +188,7 @@ export const SETTINGS = [
     env: 'TRUST_PROXY',
     parser: proxyTrust,
     description: 'proxies whose X-Forwarded-For names the client: addresses or CIDRs, comma-separated (loopback, 10.0.0.0/8), or a hop count',
-    details: 'the client\'s address read from that header counts for `MAX_CLIENTS_PER_IP`, `PUBLISH_RATE_LIMIT`, the sign-in limit and the logs. Addresses and ranges such as `127.0.0.1`, `10.0.0.0/8`, `fd00::/8` and the names `loopback`, `linklocal`, `uniquelocal`; a hop count (`1` to `32`) believes that many entries from the right, whoever sent them, so only when nothing reaches the server except through the proxies. Unset, the header is ignored. See [Behind nginx](#behind-nginx)'
+    details: 'the client\'s address read from that header counts for `MAX_CLIENTS_PER_IP`, `PUBLISH_RATE_LIMIT`, the sign-in limit and the logs. Addresses and ranges such as `127.0.0.1`, `10.0.0.0/8`, `fd00::/8` and the names `loopback`, `linklocal`, `uniquelocal`; a hop count (`1` to `32`) believes that many entries from the right, whoever sent them, so only when nothing reaches the server except through the proxies. Unset, the header is ignored. See [Behind nginx](docs/deploy.md#behind-nginx)'
   }),
   setting({
     key: 'flushMs',
@@ -243,7 +243,7 @@ export const SETTINGS = [
     parser: oneOf(STORES),
     fallback: 'sqlite',
     description: 'where events are stored: sqlite (embedded) | redis (shared by several instances)',
-    details: 'see [Scale-out](#scale-out-redis-and---workers)'
+    details: 'see [Scale-out](docs/deploy.md#scale-out-redis-and---workers)'
   }),
   setting({
     key: 'redisUrl',
@@ -274,7 +274,7 @@ export const SETTINGS = [
     fallback: DEFAULT_REDIS_RECOVERY_MS,
     unit: 'ms',
     description: 'time publishes wait after Redis lost data, so every instance can raise the id counter',
-    details: 'publishes answer 503 meanwhile; see [When Redis loses data](#scale-out-redis-and---workers)'
+    details: 'publishes answer 503 meanwhile; see [When Redis loses data](docs/deploy.md#when-redis-loses-data)'
   }),
   setting({ key: 'workers', env: 'WORKERS', parser: int(1, 256), fallback: 1, description: 'processes serving the port (node:cluster)', details: 'the per-address limits hold for the whole port' }),
   setting({
